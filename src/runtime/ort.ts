@@ -1,0 +1,37 @@
+/**
+ * onnxruntime-web, configured once. Step graphs run as ordinary InferenceSessions on the WebGPU EP
+ * (or the wasm EP, for CPU references and machines without WebGPU).
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+
+export { ort };
+export type Backend = 'wasm' | 'webgpu';
+
+export interface SessionOptions {
+  /** Where outputs land; 'gpu-buffer' keeps them on the GPU for the next graph. */
+  preferredOutputLocation?: ort.InferenceSession.SessionOptions['preferredOutputLocation'];
+  /** Log level for ORT's own diagnostics. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+/**
+ * Creates a session. On WebGPU, CPU fallback is disabled: a node that the WebGPU EP cannot run makes
+ * creation fail instead of silently running on the CPU.
+ */
+export async function createSession(model: Uint8Array, backend: Backend, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const so: ort.InferenceSession.SessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: options.logSeverityLevel ?? 3,
+  };
+  if (backend === 'webgpu') {
+    so.extra = { session: { disable_cpu_ep_fallback: '1' } };
+    if (options.preferredOutputLocation) so.preferredOutputLocation = options.preferredOutputLocation;
+  }
+  try {
+    return await ort.InferenceSession.create(model, so);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(`onnxruntime-web could not create a ${backend} session: ${msg}`);
+  }
+}

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // One process for every WebGPU test: onnxruntime-web's first run on SwiftShader costs ~45 s,
+        // paid once per process.
+        test: {
+          name: 'webgpu',
+          include: ['tests/webgpu/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['tests/webgpu/setup.ts'],
+          pool: 'forks',
+          isolate: false,
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
