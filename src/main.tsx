@@ -1,0 +1,23 @@
+/**
+ * Entry point: start the engine worker, create the store around it, render, and detect WebGPU.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App';
+import { createAppStore } from './ui/store';
+import { AppStoreProvider } from './ui/store-context';
+import { startEngine } from './worker/engine-client';
+import './ui/app.css';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+
+const store = createAppStore(startEngine());
+createRoot(root).render(
+  <StrictMode>
+    <AppStoreProvider store={store}>
+      <App />
+    </AppStoreProvider>
+  </StrictMode>,
+);
+void store.getState().detectGpu();

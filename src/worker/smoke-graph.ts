@@ -1,0 +1,81 @@
+/**
+ * The smoke-test model: Y = MatMul(A, B) + C, with A [m, k], B [k, n], C [n] broadcast over rows.
+ *
+ * `buildMatMulAddModel` is the only place that knows how the ONNX bytes are made. It uses onnx-proto
+ * today; swap its body for the project's graph builder (src/graph) when that lands.
+ */
+import onnxProto, { type onnx as Onnx } from 'onnx-proto';
+
+// onnx-proto is CommonJS; a default import works the same under Vite, Vitest and Node.
+const { onnx } = onnxProto;
+
+export interface MatMulAddDims {
+  m: number;
+  k: number;
+  n: number;
+}
+
+export function buildMatMulAddModel({ m, k, n }: MatMulAddDims): Uint8Array {
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const tensor = (name: string, shape: number[]): Onnx.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: shape.map((dimValue) => ({ dimValue })) } } },
+  });
+  const model: Onnx.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'webgrpo-smoke',
+    graph: {
+      name: 'matmul_add',
+      node: [
+        { opType: 'MatMul', input: ['A', 'B'], output: ['AB'], name: 'matmul' },
+        { opType: 'Add', input: ['AB', 'C'], output: ['Y'], name: 'add' },
+      ],
+      input: [tensor('A', [m, k]), tensor('B', [k, n]), tensor('C', [n])],
+      output: [tensor('Y', [m, n])],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The same computation in plain JS, accumulated in float64: the reference the GPU result is checked against. */
+export function matMulAddReference(a: Float32Array, b: Float32Array, c: Float32Array, { m, k, n }: MatMulAddDims): Float64Array {
+  const y = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = c[j];
+      for (let p = 0; p < k; p++) sum += a[i * k + p] * b[p * n + j];
+      y[i * n + j] = sum;
+    }
+  }
+  return y;
+}
+
+export function maxAbsDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) {
+    throw new Error(`Result has ${actual.length} values, expected ${expected.length}`);
+  }
+  let max = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    // NaN must not hide behind Math.max (which would return NaN) or a `>` comparison (which is false).
+    if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
+    if (d > max) max = d;
+  }
+  return max;
+}
+
+/** Deterministic uniform values in [-1, 1) (mulberry32), so a failing run can be reproduced from its seed. */
+export function seededUniform(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = u * 2 - 1;
+  }
+  return out;
+}
