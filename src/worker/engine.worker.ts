@@ -17,5 +17,6 @@ function workerGpu(): GpuLike | undefined {
 }
 
 // In the production build onnxruntime-web is bundled into this file, and its wasm threads
-// ("em-pthread-*" workers) load this same file. Those must stay ORT's, not answer comlink calls.
+// ("em-pthread" workers, when numThreads > 1) load this same file. They need only ORT: keep the
+// engine out of them.
 if (!self.name.startsWith('em-pthread')) Comlink.expose(engine);
