@@ -53,6 +53,8 @@ const filters = args.filter((a) => !a.startsWith('--'));
 /** Everything to close on the way out, most recent first. */
 const cleanups = [];
 let cleaningUp = null;
+/** Set on Ctrl-C or the run timeout: start nothing new. */
+let aborted = false;
 function cleanup() {
   cleaningUp ??= (async () => {
     while (cleanups.length) {
@@ -64,11 +66,13 @@ function cleanup() {
 }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.on(signal, () => {
+    aborted = true;
     console.error(`\ne2e: ${signal}, closing browser and server`);
     void cleanup().finally(() => process.exit(code));
   });
 }
 const watchdog = setTimeout(() => {
+  aborted = true;
   console.error(`e2e: the whole run exceeded ${RUN_TIMEOUT_MS / 60_000} min, giving up`);
   void cleanup().finally(() => process.exit(1));
 }, RUN_TIMEOUT_MS);
@@ -84,11 +88,13 @@ async function main() {
   let passed = 0;
   let failed = 0;
   for (const file of selected) {
+    if (aborted) break;
     console.log(`\n${file.name}`);
     const result = await runFile(file, baseUrl);
     passed += result.passed;
     failed += result.failed;
   }
+  if (aborted) return false;
   console.log(`\n${passed} passed, ${failed} failed`);
   return failed === 0;
 }
@@ -145,10 +151,13 @@ async function runFile(file, baseUrl) {
   const consoleLines = [];
   let context;
   let profileDir;
-  const closeBrowser = async () => {
-    await context?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
-  };
+  let closing = null;
+  // Called by the finally below and by a signal's cleanup, possibly both: close once.
+  const closeBrowser = () =>
+    (closing ??= (async () => {
+      await context?.close();
+      if (profileDir) await rm(profileDir, { recursive: true, force: true });
+    })());
   cleanups.push(closeBrowser);
   try {
     profileDir = await mkdtemp(join(tmpdir(), 'webgrpo-e2e-profile-'));
@@ -172,6 +181,7 @@ async function runFile(file, baseUrl) {
 
     const t = { page, baseUrl, repoRoot, log: (...parts) => console.log('    ', ...parts) };
     for (const test of file.tests) {
+      if (aborted) break;
       const timeoutMs = test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
       const start = Date.now();
       const consoleStart = consoleLines.length;
@@ -180,6 +190,7 @@ async function runFile(file, baseUrl) {
         counts.passed++;
         console.log(`  ✓ ${test.name} (${seconds(start)})`);
       } catch (e) {
+        if (aborted) break;
         counts.failed++;
         console.log(`  ✗ ${test.name} (${seconds(start)})`);
         console.log(indent(e instanceof Error ? (e.stack ?? e.message) : String(e), 6));
@@ -193,7 +204,8 @@ async function runFile(file, baseUrl) {
     counts.failed += untried;
     console.log(`  ✗ could not run ${basename(file.name)}: ${e instanceof Error ? e.message : e}`);
   } finally {
-    cleanups.splice(cleanups.indexOf(closeBrowser), 1);
+    const i = cleanups.indexOf(closeBrowser);
+    if (i >= 0) cleanups.splice(i, 1);
     await closeBrowser();
   }
   return counts;
