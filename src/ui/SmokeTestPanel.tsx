@@ -25,7 +25,7 @@ export function SmokeTestPanel() {
 
       {smoke.phase === 'running' && (
         <p className="muted" data-testid="smoke-running">
-          The first session compiles its GPU shaders; on a software adapter that can take a minute.
+          The first session compiles its GPU shaders, which takes a while on a software adapter.
         </p>
       )}
       {smoke.phase === 'failed' && (

@@ -9,8 +9,8 @@
  * Each tests/e2e/*.e2e.mjs exports `tests`, an array of { name, timeoutMs?, run(t) }, and may export
  * `browserArgs` (extra Chromium flags) and `webgpu = false` (no SwiftShader WebGPU flags: Chromium
  * then offers navigator.gpu but no adapter, as on a machine without a usable GPU). A file gets its own browser (fresh profile) and one page that
- * its tests share, in order, so a later test can build on what an earlier one did (e.g. reuse the
- * onnxruntime-web session warm-up, which costs ~45 s on SwiftShader). `t` is
+ * its tests share, in order, so a later test can build on what an earlier one did (e.g. reuse a
+ * loaded model instead of paying onnxruntime-web's shader compilation on SwiftShader again). `t` is
  * { page, baseUrl, repoRoot, log(...) }. A test fails by throwing (node:assert is handy).
  *
  * Prints one line per test and ends with "N passed, M failed"; exits 1 if anything failed. The
