@@ -1,0 +1,287 @@
+/**
+ * Reads facts out of a (gold) query that the synthetic-data generator needs so the query selects
+ * rows: which column is compared with which literal, which columns are joined, which are used as
+ * numbers or sorted on. It is a heuristic token-level reading, not a parser: a fact it misses only
+ * makes the data less targeted; it never changes how a query is judged.
+ */
+import { normalizeDoubleQuotedValues } from './double-quoted-values';
+import { isNameToken, nameOf, significant, tokenize, type Token } from './lexer';
+import { findColumn, findTable, type Schema, type TableDef } from './schema';
+
+export interface ColumnRef {
+  /** Table and column names as spelled in the schema. */
+  table: string;
+  column: string;
+}
+
+export type Literal = string | number;
+
+export type ConstraintOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'GLOB' | 'IN' | 'BETWEEN';
+
+export interface ColumnConstraint {
+  ref: ColumnRef;
+  op: ConstraintOp;
+  values: Literal[];
+  negated: boolean;
+}
+
+export interface QueryFacts {
+  /** Schema tables the query reads. */
+  tables: string[];
+  /** column-op-literal comparisons (flipped to put the column on the left). */
+  constraints: ColumnConstraint[];
+  /** Columns compared for equality with each other (joins, IN (SELECT ...), = (SELECT ...)). */
+  equalities: [ColumnRef, ColumnRef][];
+  /** Columns used as numbers: SUM/AVG, arithmetic, comparison with a number. */
+  numericColumns: ColumnRef[];
+  /** Columns in any ORDER BY. */
+  orderByColumns: ColumnRef[];
+  /** Whether the outermost query has ORDER BY (its result order is then part of the answer). */
+  hasTopLevelOrderBy: boolean;
+  /** Every literal in the query, in order. */
+  literals: Literal[];
+  /** Largest group size a HAVING count(...) > N (or >= N, = N) asks for; 0 when none. */
+  minGroupRows: number;
+}
+
+/** Words that end a FROM-clause item, so they are never taken as a table alias. */
+const NOT_AN_ALIAS = new Set([
+  'ON', 'WHERE', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'NATURAL', 'GROUP', 'ORDER', 'LIMIT', 'UNION',
+  'INTERSECT', 'EXCEPT', 'HAVING', 'USING', 'WINDOW', 'OFFSET', 'AS', 'SELECT', 'FROM', 'AND', 'OR', 'NOT', 'VALUES', 'INDEXED',
+]);
+/** Reserved words that cannot be a bare column reference. */
+const RESERVED = new Set([
+  ...NOT_AN_ALIAS, 'BY', 'IS', 'IN', 'LIKE', 'GLOB', 'BETWEEN', 'NULL', 'DISTINCT', 'ALL', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END',
+  'ASC', 'DESC', 'EXISTS', 'CAST', 'COLLATE', 'ESCAPE', 'WITH', 'RECURSIVE', 'TRUE', 'FALSE',
+]);
+const CLAUSE_WORDS = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'ON', 'USING', 'WITH']);
+const COMPARISONS: Record<string, ConstraintOp> = { '=': '=', '==': '=', '!=': '!=', '<>': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const FLIPPED: Partial<Record<ConstraintOp, ConstraintOp>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+interface Scope {
+  parent: number;
+  clause: string;
+  /** Table references in this scope's FROM clause: alias (or name) -> schema table. */
+  refs: { name: string; alias: string | undefined; table: TableDef | undefined }[];
+}
+
+type Atom =
+  | { kind: 'col'; ref: ColumnRef; at: number }
+  | { kind: 'lit'; value: Literal; at: number }
+  | { kind: 'tok'; token: Token; at: number; scope: number };
+
+const isWordToken = (t: Token | undefined, ...values: string[]): boolean => t?.kind === 'word' && values.includes(t.value);
+
+function literalValue(t: Token): Literal | undefined {
+  if (t.kind === 'string') return t.value;
+  if (t.kind === 'number') {
+    const n = Number(t.text);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
+  const sig = significant(tokenize(normalizeDoubleQuotedValues(sql).sql));
+  const scopes: Scope[] = [{ parent: -1, clause: 'SELECT', refs: [] }];
+  const scopeAt: number[] = [];
+  const depthAt: number[] = [];
+  const declarations = new Set<number>();
+  const frames: number[] = [0];
+
+  // Pass 1: scopes, FROM-clause tables and aliases, and names that are declarations, not references.
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    let scope = frames[frames.length - 1]!;
+    if (t.text === '(') {
+      const opensQuery = isWordToken(sig[i + 1], 'SELECT', 'WITH', 'VALUES');
+      scopeAt[i] = scope;
+      depthAt[i] = frames.length - 1;
+      if (opensQuery) {
+        scopes.push({ parent: scope, clause: 'SELECT', refs: [] });
+        frames.push(scopes.length - 1);
+      } else frames.push(scope);
+      continue;
+    }
+    if (t.text === ')') {
+      if (frames.length > 1) frames.pop();
+      scope = frames[frames.length - 1]!;
+      scopeAt[i] = scope;
+      depthAt[i] = frames.length - 1;
+      continue;
+    }
+    scopeAt[i] = scope;
+    depthAt[i] = frames.length - 1;
+    const s = scopes[scope]!;
+    if (t.kind === 'word' && CLAUSE_WORDS.has(t.value)) s.clause = t.value;
+    else if (isWordToken(t, 'JOIN')) s.clause = 'FROM';
+    if (!isNameToken(t)) continue;
+    const prev = sig[i - 1];
+    const next = sig[i + 1];
+    // expr AS alias (select-list or CTE) and WITH name AS (...): the name is a declaration.
+    if (isWordToken(prev, 'AS')) declarations.add(i);
+    if (s.clause === 'WITH' && (isWordToken(next, 'AS') || next?.text === '(') && !isWordToken(t, 'WITH', 'RECURSIVE')) declarations.add(i);
+    if (s.clause === 'FROM' && (t.kind !== 'word' || !RESERVED.has(t.value))) {
+      if (isWordToken(prev, 'FROM', 'JOIN') || (prev?.text === ',' && s.clause === 'FROM')) {
+        if (next?.text === '.') continue; // schema-qualified: main.t
+        const name = nameOf(t);
+        let alias: string | undefined;
+        if (isWordToken(next, 'AS') && isNameToken(sig[i + 2])) alias = nameOf(sig[i + 2]!);
+        else if (isNameToken(next) && !(next.kind === 'word' && NOT_AN_ALIAS.has(next.value))) {
+          alias = nameOf(next);
+          declarations.add(i + 1);
+        }
+        s.refs.push({ name, alias, table: findTable(schema, name) });
+        declarations.add(i);
+      }
+    }
+  }
+
+  const resolveQualifier = (scope: number, q: string): TableDef | undefined => {
+    const key = q.toLowerCase();
+    for (let s = scope; s >= 0; s = scopes[s]!.parent) {
+      for (const r of scopes[s]!.refs) {
+        if ((r.alias ?? r.name).toLowerCase() === key || (r.alias === undefined && r.name.toLowerCase() === key)) return r.table;
+      }
+    }
+    return findTable(schema, q);
+  };
+  const resolveColumn = (scope: number, c: string): ColumnRef | undefined => {
+    for (let s = scope; s >= 0; s = scopes[s]!.parent) {
+      for (const r of scopes[s]!.refs) {
+        const col = r.table && findColumn(r.table, c);
+        if (col) return { table: r.table!.name, column: col.name };
+      }
+    }
+    return undefined;
+  };
+
+  // Pass 2: atoms (column references, literals, other tokens).
+  const atoms: Atom[] = [];
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (!declarations.has(i) && isNameToken(t) && sig[i + 1]?.text === '.' && isNameToken(sig[i + 2])) {
+      const table = resolveQualifier(scopeAt[i]!, nameOf(t));
+      const col = table && findColumn(table, nameOf(sig[i + 2]!));
+      if (col) {
+        atoms.push({ kind: 'col', ref: { table: table!.name, column: col.name }, at: i });
+        i += 2;
+        continue;
+      }
+    }
+    if (!declarations.has(i) && isNameToken(t) && sig[i + 1]?.text !== '(' && sig[i - 1]?.text !== '.' && !(t.kind === 'word' && RESERVED.has(t.value))) {
+      const ref = resolveColumn(scopeAt[i]!, nameOf(t));
+      if (ref) {
+        atoms.push({ kind: 'col', ref, at: i });
+        continue;
+      }
+    }
+    const prev = sig[i - 1];
+    if (t.text === '-' && sig[i + 1]?.kind === 'number' && (prev === undefined || prev.kind === 'op' && prev.text !== ')' || prev.kind === 'word')) {
+      const v = literalValue(sig[i + 1]!);
+      if (typeof v === 'number') {
+        atoms.push({ kind: 'lit', value: -v, at: i });
+        i++;
+        continue;
+      }
+    }
+    const lit = literalValue(t);
+    if (lit !== undefined) atoms.push({ kind: 'lit', value: lit, at: i });
+    else atoms.push({ kind: 'tok', token: t, at: i, scope: scopeAt[i]! });
+  }
+
+  const facts: QueryFacts = { tables: [], constraints: [], equalities: [], numericColumns: [], orderByColumns: [], hasTopLevelOrderBy: false, literals: [], minGroupRows: 0 };
+  const tables = new Set<string>();
+  for (const s of scopes) for (const r of s.refs) if (r.table) tables.add(r.table.name);
+  facts.tables = [...tables];
+  const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
+    a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
+  const addConstraint = (ref: ColumnRef, op: ConstraintOp, values: Literal[], negated: boolean) => {
+    facts.constraints.push({ ref, op, values, negated });
+    if (values.some((v) => typeof v === 'number') && op !== 'LIKE' && op !== 'GLOB') facts.numericColumns.push(ref);
+  };
+
+  for (let k = 0; k < atoms.length; k++) {
+    const a = atoms[k]!;
+    if (a.kind === 'lit') facts.literals.push(a.value);
+    if (a.kind !== 'tok') continue;
+    const t = a.token;
+    const left = atoms[k - 1];
+    const right = atoms[k + 1];
+    const op = t.kind === 'op' ? COMPARISONS[t.text] : undefined;
+    if (op) {
+      if (left?.kind === 'col' && right?.kind === 'lit') addConstraint(left.ref, op, [right.value], false);
+      else if (left?.kind === 'lit' && right?.kind === 'col') addConstraint(right.ref, FLIPPED[op] ?? op, [left.value], false);
+      else if (op === '=' && left?.kind === 'col' && right?.kind === 'col') facts.equalities.push([left.ref, right.ref]);
+      else if (op === '=' && left?.kind === 'col' && isTok(right, '(') && isTok(atoms[k + 2], 'SELECT')) {
+        const inner = firstSelectedColumn(atoms, k + 3);
+        if (inner) facts.equalities.push([left.ref, inner]);
+      }
+      // Arithmetic-free comparisons with a number mark the column numeric (in addConstraint).
+      continue;
+    }
+    const negated = isTok(left, 'NOT');
+    const subject = negated ? atoms[k - 2] : left;
+    if (isTok(a, 'LIKE', 'GLOB') && subject?.kind === 'col' && right?.kind === 'lit') {
+      addConstraint(subject.ref, t.value === 'LIKE' ? 'LIKE' : 'GLOB', [right.value], negated);
+    } else if (isTok(a, 'IN') && subject?.kind === 'col' && isTok(right, '(')) {
+      if (isTok(atoms[k + 2], 'SELECT')) {
+        const inner = firstSelectedColumn(atoms, k + 3);
+        if (inner) facts.equalities.push([subject.ref, inner]);
+      } else {
+        const values: Literal[] = [];
+        for (let j = k + 2; j < atoms.length && !isTok(atoms[j], ')'); j++) {
+          const item = atoms[j]!;
+          if (item.kind === 'lit') values.push(item.value);
+        }
+        if (values.length > 0) addConstraint(subject.ref, 'IN', values, negated);
+      }
+    } else if (isTok(a, 'BETWEEN') && subject?.kind === 'col' && right?.kind === 'lit' && isTok(atoms[k + 2], 'AND') && atoms[k + 3]?.kind === 'lit') {
+      addConstraint(subject.ref, 'BETWEEN', [right.value, (atoms[k + 3] as { value: Literal }).value], negated);
+    } else if (isTok(a, 'SUM', 'AVG', 'TOTAL') && isTok(right, '(')) {
+      const arg = isTok(atoms[k + 2], 'DISTINCT') ? atoms[k + 3] : atoms[k + 2];
+      if (arg?.kind === 'col') facts.numericColumns.push(arg.ref);
+    } else if (isTok(a, '+', '-', '*', '/', '%')) {
+      if (left?.kind === 'col') facts.numericColumns.push(left.ref);
+      if (right?.kind === 'col') facts.numericColumns.push(right.ref);
+    } else if (isTok(a, 'COUNT') && isTok(right, '(')) {
+      // count(*) > N, count(DISTINCT x) >= N: the groups need that many rows.
+      let j = k + 2;
+      while (j < atoms.length && !isTok(atoms[j], ')')) j++;
+      const cmp = atoms[j + 1];
+      const bound = atoms[j + 2];
+      if (cmp?.kind === 'tok' && bound?.kind === 'lit' && typeof bound.value === 'number' && j - k <= 4) {
+        const need = cmp.token.text === '>' ? bound.value + 1 : ['>=', '=', '=='].includes(cmp.token.text) ? bound.value : 0;
+        facts.minGroupRows = Math.max(facts.minGroupRows, Math.min(need, 50));
+      }
+    } else if (isTok(a, 'ORDER') && isTok(right, 'BY')) {
+      if (a.scope === 0 && depthAt[a.at] === 0) facts.hasTopLevelOrderBy = true;
+      let depth = 0;
+      for (let j = k + 2; j < atoms.length; j++) {
+        const item = atoms[j]!;
+        if (isTok(item, '(')) depth++;
+        else if (isTok(item, ')')) {
+          if (depth === 0) break;
+          depth--;
+        } else if (depth === 0 && isTok(item, 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT')) break;
+        else if (item.kind === 'col') facts.orderByColumns.push(item.ref);
+      }
+    }
+  }
+  return facts;
+}
+
+/** The first column reference in a subquery's select list starting at atoms[from] (after SELECT). */
+function firstSelectedColumn(atoms: readonly Atom[], from: number): ColumnRef | undefined {
+  for (let j = from; j < atoms.length; j++) {
+    const a = atoms[j]!;
+    if (a.kind === 'col') return a.ref;
+    if (a.kind === 'tok' && (a.token.value === 'FROM' || a.token.text === ',')) return undefined;
+  }
+  return undefined;
+}
+
+/** Stable key for a column reference (case-insensitive, like SQLite names). */
+export function refKey(ref: ColumnRef): string {
+  return `${ref.table.toLowerCase()}.${ref.column.toLowerCase()}`;
+}

@@ -1,0 +1,230 @@
+/**
+ * A small pool of SQL workers with a watchdog. sql.js cannot interrupt a running query, so a
+ * runaway one (a huge cross join, a recursive CTE that never ends) is stopped by terminating its
+ * worker and starting a fresh one. Each unit of work (building one database, running one query)
+ * gets its own time budget: the worker posts a tick before each, and the timer restarts on every tick.
+ * Environment-neutral: the two thin adapters (worker-port-node.ts, worker-port-browser.ts) supply ports.
+ */
+import type { GoldReport } from './example-suite';
+import type { SqlWorkerRequest, SqlWorkerResponse, WorkerInbound, WorkerOutbound } from './worker-protocol';
+
+/** One worker, seen from the pool. */
+export interface WorkerPort {
+  post(msg: WorkerInbound): void;
+  /** Registers the handlers (called once). onFailure: the worker died or could not start. */
+  listen(onMessage: (msg: WorkerOutbound) => void, onFailure: (error: Error) => void): void;
+  terminate(): void;
+}
+
+export type WorkerFactory = () => WorkerPort;
+
+export interface PoolOptions {
+  /** Workers running at once. Default 2. */
+  size?: number;
+  /** Budget for one unit of work (one database build or one query on one database). Default 1000 ms. */
+  stepTimeoutMs?: number;
+  /** Budget for a new worker to start and load sql.js. Default 30 000 ms. */
+  startupTimeoutMs?: number;
+}
+
+export class SqlTimeoutError extends Error {
+  constructor(readonly phase: 'build' | 'gold' | 'candidate' | 'start', readonly budgetMs: number, readonly gold: GoldReport | undefined) {
+    super(`SQL ${phase === 'candidate' ? 'query' : phase} step ran longer than ${budgetMs} ms; its worker was stopped and replaced`);
+    this.name = 'SqlTimeoutError';
+  }
+}
+
+export class SqlWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SqlWorkerError';
+  }
+}
+
+interface Task {
+  id: number;
+  request: SqlWorkerRequest;
+  key: string;
+  resolve: (r: SqlWorkerResponse) => void;
+  reject: (e: Error) => void;
+  phase: 'build' | 'gold' | 'candidate';
+  gold?: GoldReport;
+}
+
+interface Slot {
+  port: WorkerPort;
+  ready: boolean;
+  dead: boolean;
+  task: Task | null;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Examples this worker has databases for (most recent last). */
+  recent: string[];
+}
+
+export interface PoolStats {
+  started: number;
+  replacedAfterTimeout: number;
+  crashed: number;
+  completed: number;
+}
+
+const exampleKey = (r: SqlWorkerRequest) => `${r.example.context}\u0000${r.example.gold}`;
+
+export class SqlWorkerPool {
+  private slots: Slot[] = [];
+  private queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+  private startFailures = 0;
+  readonly size: number;
+  readonly stepTimeoutMs: number;
+  readonly startupTimeoutMs: number;
+  readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, crashed: 0, completed: 0 };
+
+  constructor(private readonly factory: WorkerFactory, options: PoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? 2);
+    this.stepTimeoutMs = options.stepTimeoutMs ?? 1000;
+    this.startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
+  }
+
+  run(request: SqlWorkerRequest): Promise<SqlWorkerResponse> {
+    if (this.closed) return Promise.reject(new SqlWorkerError('the SQL worker pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, key: exampleKey(request), resolve, reject, phase: 'build' });
+      this.pump();
+    });
+  }
+
+  /** Stops every worker; queued and running requests are rejected. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new SqlWorkerError('the SQL worker pool was closed'));
+    for (const s of this.slots) this.kill(s, new SqlWorkerError('the SQL worker pool was closed'));
+    this.slots = [];
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const idle = this.slots.filter((s) => s.ready && !s.task && !s.dead);
+      if (idle.length === 0) {
+        if (this.slots.length < this.size) this.spawn();
+        return;
+      }
+      // Prefer a worker that already has this example's databases.
+      const task = this.queue.shift()!;
+      const slot = idle.find((s) => s.recent.includes(task.key)) ?? idle[0]!;
+      this.assign(slot, task);
+    }
+  }
+
+  private spawn(): void {
+    let port: WorkerPort;
+    try {
+      port = this.factory();
+    } catch (e) {
+      this.failQueue(new SqlWorkerError(`could not start an SQL worker: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
+    this.stats.started++;
+    const slot: Slot = { port, ready: false, dead: false, task: null, timer: undefined, recent: [] };
+    this.slots.push(slot);
+    slot.timer = setTimeout(() => this.startFailed(slot, `no SQL worker became ready within ${this.startupTimeoutMs} ms`), this.startupTimeoutMs);
+    port.listen(
+      (msg) => this.onMessage(slot, msg),
+      (error) => this.onFailure(slot, error),
+    );
+  }
+
+  private assign(slot: Slot, task: Task): void {
+    slot.task = task;
+    slot.recent = [...slot.recent.filter((k) => k !== task.key), task.key].slice(-8);
+    this.arm(slot);
+    slot.port.post({ id: task.id, request: task.request });
+  }
+
+  private arm(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.onTimeout(slot), this.stepTimeoutMs);
+  }
+
+  private onMessage(slot: Slot, msg: WorkerOutbound): void {
+    if (slot.dead) return;
+    switch (msg.type) {
+      case 'ready':
+        clearTimeout(slot.timer);
+        slot.ready = true;
+        this.startFailures = 0;
+        this.pump();
+        return;
+      case 'init-failed':
+        this.startFailed(slot, msg.message);
+        return;
+      case 'tick':
+        if (slot.task?.id !== msg.id) return;
+        slot.task.phase = msg.phase;
+        if (msg.gold) slot.task.gold = msg.gold;
+        this.arm(slot);
+        return;
+      case 'result':
+      case 'failed': {
+        const task = slot.task;
+        if (task?.id !== msg.id) return;
+        clearTimeout(slot.timer);
+        slot.task = null;
+        if (msg.type === 'result') {
+          this.stats.completed++;
+          task.resolve(msg.response);
+        } else task.reject(new SqlWorkerError(`SQL worker failed: ${msg.message}`));
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  private onTimeout(slot: Slot): void {
+    const task = slot.task;
+    this.stats.replacedAfterTimeout++;
+    this.remove(slot, task ? new SqlTimeoutError(task.phase, this.stepTimeoutMs, task.gold) : undefined);
+  }
+
+  private onFailure(slot: Slot, error: Error): void {
+    if (slot.dead) return;
+    if (!slot.ready) {
+      this.startFailed(slot, error.message);
+      return;
+    }
+    this.stats.crashed++;
+    this.remove(slot, new SqlWorkerError(`SQL worker crashed: ${error.message}`));
+  }
+
+  private startFailed(slot: Slot, message: string): void {
+    if (slot.dead) return;
+    this.startFailures++;
+    this.remove(slot, new SqlWorkerError(`SQL worker failed to start: ${message}`));
+    // Two starts in a row failing means the environment is broken: fail fast instead of looping.
+    if (this.startFailures >= 2) this.failQueue(new SqlWorkerError(`SQL worker failed to start: ${message}`));
+  }
+
+  private failQueue(error: Error): void {
+    for (const t of this.queue.splice(0)) t.reject(error);
+  }
+
+  private kill(slot: Slot, error: Error | undefined): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    clearTimeout(slot.timer);
+    try {
+      slot.port.terminate();
+    } catch {
+      // Already gone.
+    }
+    if (slot.task && error) slot.task.reject(error);
+    slot.task = null;
+  }
+
+  private remove(slot: Slot, error: Error | undefined): void {
+    this.kill(slot, error);
+    this.slots = this.slots.filter((s) => s !== slot);
+    this.pump();
+  }
+}
