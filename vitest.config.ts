@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// In Node, load onnxruntime-web's unbundled build (it finds its .wasm next to itself); the bundled
+// build's embedded require() shim fails under Node ESM.
+const nodeConditions = ['onnxruntime-web-use-extern-wasm', 'node', 'import', 'default'];
+
 export default defineConfig({
+  resolve: { conditions: nodeConditions },
+  ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
   test: {
     projects: [
       {

@@ -5,6 +5,10 @@
 import * as ort from 'onnxruntime-web/webgpu';
 
 export { ort };
+
+// Without `navigator` (plain Node), onnxruntime-web asks node:os for a thread count through a
+// require() that fails under ESM; choose the count here instead.
+if (typeof navigator === 'undefined' && !ort.env.wasm.numThreads) ort.env.wasm.numThreads = 1;
 export type Backend = 'wasm' | 'webgpu';
 
 export interface SessionOptions {

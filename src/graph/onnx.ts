@@ -1,0 +1,178 @@
+/**
+ * Serialises a Graph to ONNX ModelProto bytes (opset 18) with onnx-proto. Our op parameters become
+ * ONNX attributes or small int64 initializers (axes, shapes, pads); nodes that no output needs are
+ * dropped, so dead code never reaches a session.
+ */
+import onnxProto from 'onnx-proto';
+import { BYTES_PER_ELEMENT, ONNX_DTYPE, type DType } from './dtype';
+import type { Graph, Node, Tensor } from './graph';
+import { GraphError } from './errors';
+
+const { onnx } = onnxProto;
+export const OPSET = 18;
+const IR_VERSION = 8;
+
+type AttrType = 'INT' | 'INTS';
+interface Attr {
+  name: string;
+  type: AttrType;
+  value: number | number[];
+}
+
+/** float32 -> IEEE half bits (round to nearest even), for float16 constants. */
+export function float32ToFloat16Bits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Array {
+  const n = values.length;
+  const bytes = new Uint8Array(n * BYTES_PER_ELEMENT[dtype]);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    switch (dtype) {
+      case 'float32': view.setFloat32(i * 4, v, true); break;
+      case 'float16': view.setUint16(i * 2, float32ToFloat16Bits(v), true); break;
+      case 'int32': view.setInt32(i * 4, v, true); break;
+      case 'int64': view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true); break;
+      case 'bool': view.setUint8(i, v ? 1 : 0); break;
+    }
+  }
+  return bytes;
+}
+
+function valueInfo(name: string, dtype: DType, shape: readonly number[]) {
+  return { name, type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim: shape.map((d) => ({ dimValue: d })) } } } };
+}
+
+function tensorProto(name: string, values: ArrayLike<number>, dtype: DType, shape: readonly number[]) {
+  return { name, dataType: ONNX_DTYPE[dtype], dims: [...shape], rawData: encodeValues(values, dtype) };
+}
+
+/** The nodes that some graph output depends on, in their original (topological) order. */
+export function liveNodes(graph: Graph): Node[] {
+  const needed = new Set<number>(graph.outputs.map((t) => t.id));
+  const live: Node[] = [];
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i];
+    if (n.outputs.some((o) => needed.has(o.id))) {
+      live.push(n);
+      for (const t of n.inputs) needed.add(t.id);
+    }
+  }
+  return live.reverse();
+}
+
+export function toModelProto(graph: Graph): Uint8Array {
+  if (graph.outputs.length === 0) throw new GraphError(`graph ${graph.name} has no outputs`);
+  const nodes = liveNodes(graph);
+  const initializers: ReturnType<typeof tensorProto>[] = [];
+  const used = new Set<number>();
+  for (const n of nodes) for (const t of n.inputs) used.add(t.id);
+  for (const c of graph.constants) if (used.has(c.id)) initializers.push(tensorProto(c.name, c.data!, c.dtype, c.shape));
+
+  const int64Input = (n: Node, suffix: string, values: number[]) => {
+    const name = `${n.name}/${suffix}`;
+    initializers.push(tensorProto(name, values, 'int64', [values.length]));
+    return name;
+  };
+
+  const nodeProtos = nodes.map((n) => {
+    const inputs = n.inputs.map((t: Tensor) => t.name);
+    const attrs: Attr[] = [];
+    let opType: string = n.op;
+    const p = n.params as Record<string, unknown>;
+    switch (n.op) {
+      case 'ReduceSum':
+      case 'ReduceMean':
+      case 'ReduceMax':
+        inputs.push(int64Input(n, 'axes', p.axes as number[]));
+        attrs.push({ name: 'keepdims', type: 'INT', value: p.keepdims ? 1 : 0 });
+        break;
+      case 'Softmax':
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
+        break;
+      case 'Transpose':
+        attrs.push({ name: 'perm', type: 'INTS', value: p.perm as number[] });
+        break;
+      case 'Reshape':
+        inputs.push(int64Input(n, 'shape', p.shape as number[]));
+        break;
+      case 'Expand':
+        inputs.push(int64Input(n, 'shape', p.shape as number[]));
+        break;
+      case 'Slice':
+        inputs.push(int64Input(n, 'starts', p.starts as number[]), int64Input(n, 'ends', p.ends as number[]), int64Input(n, 'axes', p.axes as number[]));
+        break;
+      case 'Pad': {
+        inputs.push(int64Input(n, 'pads', p.pads as number[]));
+        const zero = `${n.name}/zero`;
+        initializers.push(tensorProto(zero, [0], n.inputs[0].dtype, []));
+        inputs.push(zero);
+        break;
+      }
+      case 'Concat':
+      case 'Gather':
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
+        break;
+      case 'Split':
+        inputs.push(int64Input(n, 'split', p.sizes as number[]));
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
+        break;
+      case 'Cast':
+        attrs.push({ name: 'to', type: 'INT', value: ONNX_DTYPE[p.to as DType] });
+        break;
+      case 'Identity':
+        opType = 'Identity';
+        break;
+      default:
+        break;
+    }
+    return {
+      name: n.name,
+      opType,
+      input: inputs,
+      output: n.outputs.map((t) => t.name),
+      attribute: attrs.map((a) =>
+        a.type === 'INT'
+          ? { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.value as number }
+          : { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value as number[] },
+      ),
+    };
+  });
+
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'webgrpo',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: graph.name,
+      node: nodeProtos,
+      initializer: initializers,
+      input: graph.inputs.map((i) => valueInfo(i.tensor.name, i.tensor.dtype, i.tensor.shape)),
+      output: graph.outputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,60 @@
+/**
+ * A built Graph compiled into an onnxruntime-web session, with feeds checked against the graph's
+ * declared inputs (names, dtypes, sizes) before anything reaches the runtime.
+ */
+import type { DType } from '../graph/dtype';
+import type { Graph } from '../graph/graph';
+import { toModelProto } from '../graph/onnx';
+import { createSession, ort, type Backend, type SessionOptions } from './ort';
+
+export type HostArray = Float32Array | Int32Array | Uint8Array | Uint16Array | BigInt64Array;
+export type Feed = HostArray | ort.Tensor;
+
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
+  float32: 'float32',
+  float16: 'float16',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+};
+
+export class GraphSession {
+  private constructor(
+    readonly graph: Graph,
+    readonly backend: Backend,
+    readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(graph: Graph, backend: Backend, options: SessionOptions = {}): Promise<GraphSession> {
+    const bytes = toModelProto(graph);
+    try {
+      return new GraphSession(graph, backend, await createSession(bytes, backend, options));
+    } catch (e) {
+      throw new Error(`graph "${graph.name}": ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs the session; host arrays are wrapped as tensors of the input's declared dtype and shape. */
+  async run(feeds: Record<string, Feed>, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const { tensor } of this.graph.inputs) {
+      const f = feeds[tensor.name];
+      if (f === undefined) throw new Error(`graph "${this.graph.name}": missing input ${tensor}`);
+      if (f instanceof ort.Tensor) {
+        if (f.type !== ORT_TYPE[tensor.dtype]) throw new Error(`graph "${this.graph.name}": input ${tensor.name} is ${f.type}, expected ${tensor.dtype}`);
+        ortFeeds[tensor.name] = f;
+        continue;
+      }
+      const host = f as HostArray;
+      if (host.length !== tensor.size) throw new Error(`graph "${this.graph.name}": input ${tensor.name} has ${host.length} values, expected ${tensor.size} for [${tensor.shape.join(', ')}]`);
+      ortFeeds[tensor.name] = new ort.Tensor(ORT_TYPE[tensor.dtype], host as never, [...tensor.shape]);
+    }
+    const unknown = Object.keys(feeds).filter((k) => !this.graph.inputs.some((i) => i.tensor.name === k));
+    if (unknown.length) throw new Error(`graph "${this.graph.name}": unknown inputs ${unknown.join(', ')}`);
+    return fetches ? this.session.run(ortFeeds, fetches) : this.session.run(ortFeeds);
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
