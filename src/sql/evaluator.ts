@@ -37,6 +37,11 @@ export class SqlEvaluator {
     this.suiteOptions = options.suite ?? {};
   }
 
+  /** Starts the workers ahead of the first evaluation. */
+  warmUp(): Promise<void> {
+    return this.pool.warmUp();
+  }
+
   /** Builds the example's databases (if needed) and reports whether the gold query is usable. */
   async inspectGold(example: SqlExampleInput): Promise<GoldReport> {
     try {
@@ -58,7 +63,7 @@ export class SqlEvaluator {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof SqlTimeoutError && e.phase === 'candidate' && e.gold) {
-        return { gold: e.gold, candidate: failed('timeout', `query stopped after ${e.budgetMs} ms on one database`, sql), ms: 0 };
+        return { gold: e.gold, candidate: failed('timeout', `query stopped: it ran past its ${e.budgetMs} ms budget`, sql), ms: 0 };
       }
       if (e instanceof SqlTimeoutError) return { gold: { ok: false, kind: 'timeout', message }, candidate: null, ms: 0 };
       // A crash while running the candidate (e.g. out of memory) is the candidate's fault.

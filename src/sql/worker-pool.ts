@@ -3,6 +3,7 @@
  * runaway one (a huge cross join, a recursive CTE that never ends) is stopped by terminating its
  * worker and starting a fresh one. Each unit of work (building one database, running one query)
  * gets its own time budget: the worker posts a tick before each, and the timer restarts on every tick.
+ * A candidate also has a total budget over all of an example's databases.
  * Environment-neutral: the two thin adapters (worker-port-node.ts, worker-port-browser.ts) supply ports.
  */
 import type { GoldReport } from './example-suite';
@@ -23,6 +24,8 @@ export interface PoolOptions {
   size?: number;
   /** Budget for one unit of work (one database build or one query on one database). Default 1000 ms. */
   stepTimeoutMs?: number;
+  /** Budget for one candidate on all of an example's databases together. Default 2000 ms. */
+  candidateTimeoutMs?: number;
   /** Budget for a new worker to start and load sql.js. Default 30 000 ms. */
   startupTimeoutMs?: number;
 }
@@ -49,6 +52,8 @@ interface Task {
   reject: (e: Error) => void;
   phase: 'build' | 'gold' | 'candidate';
   gold?: GoldReport;
+  /** When the candidate's first query started (its total budget runs from here). */
+  candidateSince?: number;
 }
 
 interface Slot {
@@ -79,12 +84,14 @@ export class SqlWorkerPool {
   readonly size: number;
   readonly stepTimeoutMs: number;
   readonly startupTimeoutMs: number;
+  readonly candidateTimeoutMs: number;
   readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, crashed: 0, completed: 0 };
 
   constructor(private readonly factory: WorkerFactory, options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
     this.stepTimeoutMs = options.stepTimeoutMs ?? 1000;
     this.startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
+    this.candidateTimeoutMs = options.candidateTimeoutMs ?? 2000;
   }
 
   run(request: SqlWorkerRequest): Promise<SqlWorkerResponse> {
@@ -93,6 +100,17 @@ export class SqlWorkerPool {
       this.queue.push({ id: this.nextId++, request, key: exampleKey(request), resolve, reject, phase: 'build' });
       this.pump();
     });
+  }
+
+  /** Starts every worker now (instead of on first use) and resolves when all have loaded sql.js. */
+  async warmUp(): Promise<void> {
+    while (this.slots.length < this.size && !this.closed) this.spawn();
+    const deadline = performance.now() + this.startupTimeoutMs;
+    while (!this.closed && this.slots.some((s) => !s.ready)) {
+      if (performance.now() > deadline) throw new SqlWorkerError(`SQL workers not ready within ${this.startupTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (this.slots.length === 0) throw new SqlWorkerError('no SQL worker could start');
   }
 
   /** Stops every worker; queued and running requests are rejected. */
@@ -144,7 +162,18 @@ export class SqlWorkerPool {
 
   private arm(slot: Slot): void {
     clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.onTimeout(slot), this.stepTimeoutMs);
+    let budget = this.stepTimeoutMs;
+    const since = slot.task?.candidateSince;
+    // A query that takes 0.9 s on each of five databases is stopped by the candidate's total budget.
+    let which = this.stepTimeoutMs;
+    if (since !== undefined) {
+      const left = Math.max(0, since + this.candidateTimeoutMs - performance.now());
+      if (left < budget) {
+        budget = left;
+        which = this.candidateTimeoutMs;
+      }
+    }
+    slot.timer = setTimeout(() => this.onTimeout(slot, which), budget);
   }
 
   private onMessage(slot: Slot, msg: WorkerOutbound): void {
@@ -163,6 +192,7 @@ export class SqlWorkerPool {
         if (slot.task?.id !== msg.id) return;
         slot.task.phase = msg.phase;
         if (msg.gold) slot.task.gold = msg.gold;
+        if (msg.phase === 'candidate') slot.task.candidateSince ??= performance.now();
         this.arm(slot);
         return;
       case 'result':
@@ -181,10 +211,11 @@ export class SqlWorkerPool {
     }
   }
 
-  private onTimeout(slot: Slot): void {
+  /** `budgetMs`: the budget that ran out (the step's or the candidate's total). */
+  private onTimeout(slot: Slot, budgetMs: number): void {
     const task = slot.task;
     this.stats.replacedAfterTimeout++;
-    this.remove(slot, task ? new SqlTimeoutError(task.phase, this.stepTimeoutMs, task.gold) : undefined);
+    this.remove(slot, task ? new SqlTimeoutError(task.phase, budgetMs, task.gold) : undefined);
   }
 
   private onFailure(slot: Slot, error: Error): void {

@@ -9,7 +9,8 @@ const example = {
   gold: 'SELECT name FROM singer WHERE country = "France" ORDER BY age DESC',
 };
 const RECURSIVE_FOREVER = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c';
-const HUGE_CROSS_JOIN = 'SELECT count(*) FROM singer a, singer b, singer c, singer d, singer e, singer f, singer g, singer h';
+// At least 4 rows per table: 4^12 = 16.7 million combinations on the smallest database.
+const HUGE_CROSS_JOIN = 'SELECT count(*) FROM singer a, singer b, singer c, singer d, singer e, singer f, singer g, singer h, singer i, singer j, singer k, singer l';
 
 describe('SqlEvaluator on node:worker_threads', () => {
   const evaluator = new SqlEvaluator(nodeWorkerFactory, { size: 2, stepTimeoutMs: 1000 });
@@ -57,6 +58,7 @@ describe('SqlEvaluator on node:worker_threads', () => {
 
   it('two runaway queries on two workers time out together, not one after the other', async () => {
     // Both workers warm first (the previous test replaced one), so only the two budgets are timed.
+    await evaluator.warmUp();
     await evaluator.evaluateGroup(example, [example.gold, example.gold]);
     const t0 = performance.now();
     const rs = await Promise.all([evaluator.evaluate(example, RECURSIVE_FOREVER), evaluator.evaluate(example, HUGE_CROSS_JOIN)]);
@@ -71,6 +73,19 @@ describe('SqlEvaluator on node:worker_threads', () => {
     expect(rs.every((r) => r?.candidate?.status === 'rejected')).toBe(true);
     const again = await evaluator.evaluateGroup(example, [example.gold, example.gold]);
     expect(again.map((r) => r?.candidate?.equivalent)).toEqual([true, true]);
+  });
+
+  it('a query that is slow on every database is stopped by the per-candidate budget', async () => {
+    const slow = new SqlEvaluator(nodeWorkerFactory, { size: 1, stepTimeoutMs: 1000, candidateTimeoutMs: 300 });
+    try {
+      await slow.inspectGold(example);
+      // 200,000 recursion steps: roughly 0.2 s per database, under the 1 s step budget, over 300 ms in total.
+      const r = await slow.evaluate(example, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c');
+      expect(r.candidate?.status).toBe('timeout');
+      expect(r.candidate?.error).toMatch(/300 ms budget/);
+    } finally {
+      slow.close();
+    }
   });
 
   it('reports unusable gold queries instead of throwing', async () => {
