@@ -30,6 +30,8 @@ export class LocalHubServer {
   readonly linkedSizeOverride = new Map<string, number>();
   /** When set, requests without `Authorization: Bearer <token>` get 401. */
   requiredToken: string | null = null;
+  /** Extra plain routes (e.g. a test page and its script), path → content type and body. */
+  readonly pages = new Map<string, { type: string; body: string | Uint8Array }>();
   private server: Server | null = null;
   private port = 0;
 
@@ -67,6 +69,11 @@ export class LocalHubServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
+    const page = this.pages.get((req.url ?? '').split('?')[0]!);
+    if (page) {
+      res.writeHead(200, { 'Content-Type': page.type, 'Cache-Control': 'no-store' }).end(page.body);
+      return;
+    }
     const range = req.headers.range ?? null;
     const found = this.lookup(req.url ?? '');
     this.requests.push({ method, path: found?.path ?? req.url ?? '', range, authorization: req.headers.authorization ?? null });
