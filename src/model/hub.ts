@@ -303,7 +303,9 @@ export class HubClient {
    * downloaded into the cache first; tensors are then read from the cache one at a time.
    */
   async openWeights(onProgress?: (p: DownloadProgress) => void): Promise<TensorReader> {
-    if (await this.exists('model.safetensors.index.json')) {
+    // A cached single-file checkpoint opens without touching the network (offline use).
+    const cachedSingle = (await this.cache.status(this.cacheKey('model.safetensors'))).state === 'complete';
+    if (!cachedSingle && (await this.exists('model.safetensors.index.json'))) {
       const index = parseShardIndex(await this.json('model.safetensors.index.json'));
       await this.download(index.shards, onProgress);
       return ShardedSafetensorsReader.open(index, (file) => this.open(file));

@@ -88,8 +88,10 @@ describe('HubClient', () => {
     expect(server.requests.filter((r) => r.method === 'GET')).toEqual([]);
     expect(again.every((e) => e.fromCache)).toBe(true);
     expect(await client().json('config.json')).toMatchObject({ model_type: 'gemma3_text' });
+    server.requests.length = 0;
     const weights = await client().openWeights();
     expect(weights.tensors.length).toBe(80);
+    expect(server.requests).toEqual([]); // fully offline once cached
     await weights.close();
   });
 
