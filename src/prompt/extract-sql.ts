@@ -4,7 +4,8 @@
  *  2. 'unclosed-solution-tag': text after the last <SOLUTION> when the closing tag never came
  *     (generation cut at max length, or the model forgot it).
  *  3. 'code-fence': the last ``` fenced block that holds a query (```sql or a bare fence).
- *  4. 'bare-query': the last line that starts with SELECT or WITH, up to a ';' or a blank line.
+ *  4. 'bare-query': from the last line that starts with SELECT or WITH (any case), or from an
+ *     upper-case SELECT inside a line ("I think it is SELECT name FROM t"), up to a ';' or a blank line.
  * Fallbacks 3 and 4 look after <end_working_out> first, so drafts in the reasoning lose to the answer.
  * Inside any of them, a code fence around the query and a trailing ';' are removed.
  * The format rewards judge the tags separately; this function is about finding the query at all.
@@ -42,7 +43,11 @@ function lastFence(text: string): string | undefined {
 function lastBareQuery(text: string): string | undefined {
   const lines = text.split(/\r?\n/);
   for (let i = lines.length - 1; i >= 0; i--) {
-    if (!QUERY_START.test(lines[i]!)) continue;
+    const inline = /\bSELECT\b/.exec(lines[i]!);
+    if (!QUERY_START.test(lines[i]!)) {
+      if (!inline) continue;
+      lines[i] = lines[i]!.slice(inline.index);
+    }
     const out: string[] = [];
     for (let j = i; j < lines.length; j++) {
       const line = lines[j]!;

@@ -31,6 +31,9 @@ describe('extractSql', () => {
   it('falls back to a bare SELECT line, up to ";" or a blank line', () => {
     expect(extractSql('The query is:\nselect name\nfrom t\nwhere x = 1; -- done\nThanks')).toEqual({ sql: 'select name\nfrom t\nwhere x = 1', source: 'bare-query' });
     expect(extractSql('SELECT a FROM t\n\nThis returns a.')).toEqual({ sql: 'SELECT a FROM t', source: 'bare-query' });
+    expect(extractSql('I think it is SELECT name FROM t WHERE x = 1; right?')).toEqual({ sql: 'SELECT name FROM t WHERE x = 1', source: 'bare-query' });
+    // Lower-case "select" inside prose is a verb, not a query.
+    expect(extractSql('First select the right table, then count.')).toBeNull();
   });
 
   it('returns null when there is no query at all', () => {
