@@ -208,6 +208,7 @@ export function validateConfig(input: GRPOConfigInput | Record<string, unknown>)
   const warnings: string[] = [];
   const config: GRPOConfig = { ...DEFAULT_CONFIG, lora_target_modules: [...DEFAULT_CONFIG.lora_target_modules] };
   const given = input as Record<string, unknown>;
+  const invalid = new Set<string>();
   for (const [key, raw] of Object.entries(given)) {
     if (raw === undefined) continue;
     if (!(key in CHECKS)) {
@@ -217,18 +218,22 @@ export function validateConfig(input: GRPOConfigInput | Record<string, unknown>)
     const k = key as keyof GRPOConfig;
     const value = k === 'scale_rewards' && typeof raw === 'boolean' ? (raw ? 'group' : 'none') : raw;
     const problem = CHECKS[k](value);
-    if (problem) errors.push(`${k} ${problem}`);
+    if (problem) {
+      errors.push(`${k} ${problem}`);
+      invalid.add(k);
+    }
     else (config as unknown as Record<string, unknown>)[k] = Array.isArray(value) ? [...value] : value;
   }
 
-  // Cross-field rules, checked on the merged config.
+  // Cross-field rules, checked on the merged config unless a field they read was itself invalid.
+  const allValid = (...keys: (keyof GRPOConfig)[]) => keys.every((k) => !invalid.has(k));
   const generationBatch = config.per_device_train_batch_size * config.gradient_accumulation_steps;
-  if (generationBatch % config.num_generations !== 0) {
+  if (allValid('per_device_train_batch_size', 'gradient_accumulation_steps', 'num_generations') && generationBatch % config.num_generations !== 0) {
     errors.push(
       `per_device_train_batch_size × gradient_accumulation_steps (${config.per_device_train_batch_size} × ${config.gradient_accumulation_steps} = ${generationBatch} completions per step) must be divisible by num_generations (${config.num_generations})`,
     );
   }
-  if (config.warmup_steps > config.max_steps) errors.push(`warmup_steps (${config.warmup_steps}) must not exceed max_steps (${config.max_steps})`);
+  if (allValid('warmup_steps', 'max_steps') && config.warmup_steps > config.max_steps) errors.push(`warmup_steps (${config.warmup_steps}) must not exceed max_steps (${config.max_steps})`);
   if (config.epsilon_high !== null && config.epsilon_high < config.epsilon) {
     warnings.push(`epsilon_high (${config.epsilon_high}) is below epsilon (${config.epsilon})`);
   }
