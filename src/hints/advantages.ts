@@ -1,5 +1,7 @@
 /**
- * Group-relative advantages, document 003 step 3: A_i = (r_i - mean) / std over one prompt's group.
+ * Group-relative advantages for the hint layer, document 003 step 3: A_i = (r_i - mean) / std over
+ * one prompt's group. The arithmetic is the shared one in src/rewards/advantages.ts; this maps the
+ * hint configuration onto it and guards the cases a hint update must never see (NaN rewards, 0/0).
  *
  * Document 003's worked example (rewards 0.414, 0.497, 0.190, 0.340; "mean 0.360, std 0.127";
  * advantages +0.425, +1.079, -1.339, -0.157) is not reproduced by either standard convention: the
@@ -9,35 +11,32 @@
  * GRPO does (torch.std is unbiased), which gives +0.412, +1.049, -1.306, -0.155: same signs, same
  * ranking, and the same completions pass the 0.3 update threshold.
  */
-import type { HintsConfig, StdConvention } from './config';
-
-export interface GroupStats {
-  mean: number;
-  std: number;
-}
-
-export function groupStats(rewards: readonly number[], convention: StdConvention = 'sample'): GroupStats {
-  const n = rewards.length;
-  if (n === 0) return { mean: 0, std: 0 };
-  const mean = rewards.reduce((a, r) => a + r, 0) / n;
-  const squares = rewards.reduce((a, r) => a + (r - mean) ** 2, 0);
-  const divisor = convention === 'sample' ? n - 1 : n;
-  return { mean, std: divisor > 0 ? Math.sqrt(squares / divisor) : 0 };
-}
+import { groupAdvantages as sharedGroupAdvantages } from '../rewards/advantages';
+import type { HintsConfig } from './config';
 
 export type AdvantageSettings = Pick<HintsConfig, 'scale_rewards' | 'std_convention' | 'advantage_epsilon'>;
 
+export interface GroupAdvantageResult {
+  mean: number;
+  std: number;
+  advantages: number[];
+}
+
 /**
- * Advantages of one group. With scale_rewards, (r - mean) / (std + epsilon); without, r - mean.
- * Throws on a non-finite reward: a NaN would silently poison every hint it touches.
+ * Advantages of one group: (r - mean) / (std + epsilon) with scale_rewards, r - mean without.
+ * Throws on an empty group or a non-finite reward: a NaN would silently poison every hint it touches.
  */
-export function groupAdvantages(rewards: readonly number[], settings: AdvantageSettings): number[] {
+export function hintGroupAdvantages(rewards: readonly number[], settings: AdvantageSettings): GroupAdvantageResult {
+  if (rewards.length === 0) throw new Error('a group needs at least one reward');
   rewards.forEach((r, i) => {
     if (typeof r !== 'number' || !Number.isFinite(r)) throw new Error(`reward ${i} is not a finite number: ${String(r)}`);
   });
-  const { mean, std } = groupStats(rewards, settings.std_convention);
-  if (!settings.scale_rewards) return rewards.map((r) => r - mean);
-  // Equal rewards with no epsilon: nothing to prefer, and 0/0 must not become NaN.
-  if (std + settings.advantage_epsilon === 0) return rewards.map(() => 0);
-  return rewards.map((r) => (r - mean) / (std + settings.advantage_epsilon));
+  const result = sharedGroupAdvantages(rewards, {
+    std: settings.std_convention,
+    epsilon: settings.advantage_epsilon,
+    scale: settings.scale_rewards,
+  });
+  // Equal rewards and no epsilon: nothing to prefer, and 0/0 must not become NaN.
+  if (settings.scale_rewards && result.std + settings.advantage_epsilon === 0) return { ...result, advantages: rewards.map(() => 0) };
+  return result;
 }
