@@ -1,0 +1,39 @@
+/** One Text-to-SQL row as the dataset stores it. */
+export interface SqlRow {
+  question: string;
+  /** CREATE TABLE statements. */
+  context: string;
+  /** Gold SQL. */
+  answer: string;
+}
+
+/** A row that passed validation, with a stable id ("<source>#<index in the source>"). */
+export interface DatasetExample extends SqlRow {
+  id: string;
+}
+
+export type ProblemKind =
+  | 'unreadable-record' // a JSONL line or JSON element that is not an object
+  | 'missing-field' // question / context / answer absent, empty or not text
+  | 'bad-schema' // the context is not usable CREATE TABLE statements
+  | 'gold-rejected' // the gold SQL is not one read-only query
+  | 'gold-error' // the gold SQL fails on the synthetic databases
+  | 'gold-timeout' // the gold SQL (or building the databases) ran too long
+  | 'too-long'; // the prompt does not fit the budget (counted by the caller of buildPrompt)
+
+/** A skipped row and why. */
+export interface RowProblem {
+  /** Position in the source (0-based record index; for CSV/JSONL the line is in `where`). */
+  index: number;
+  kind: ProblemKind;
+  reason: string;
+  /** Human-readable location, e.g. "line 12". */
+  where?: string;
+}
+
+export class DatasetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}
