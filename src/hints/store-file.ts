@@ -20,8 +20,31 @@ export class HintStoreImportError extends Error {
   }
 }
 
+/** An event with its keys in one fixed order, so export -> import -> export gives the same text. */
+function canonicalEvent(e: HintEvent): HintEvent {
+  const out: HintEvent = { step: e.step, kind: e.kind, old_weight: e.old_weight, new_weight: e.new_weight };
+  if (e.from_step !== undefined) out.from_step = e.from_step;
+  if (e.gradient !== undefined) out.gradient = e.gradient;
+  if (e.kl_pull !== undefined) out.kl_pull = e.kl_pull;
+  if (e.evidence !== undefined) out.evidence = e.evidence;
+  if (e.note !== undefined) out.note = e.note;
+  return out;
+}
+
+function canonicalHint(h: PolicyHint): PolicyHint {
+  return { ...h, history: h.history.map(canonicalEvent) };
+}
+
 export function serializeHintStore(state: HintStoreState): string {
-  const file: HintStoreFile = { format: HINT_STORE_FORMAT, version: HINT_STORE_VERSION, ...state };
+  const file: HintStoreFile = {
+    format: HINT_STORE_FORMAT,
+    version: HINT_STORE_VERSION,
+    step: state.step,
+    next_id: state.next_id,
+    hints: state.hints.map(canonicalHint),
+    candidates: state.candidates,
+    removed: state.removed.map((r) => ({ step: r.step, reason: r.reason, hint: canonicalHint(r.hint) })),
+  };
   return JSON.stringify(file, null, 2);
 }
 
@@ -110,7 +133,7 @@ function readEvent(c: Checker, v: unknown, path: string): HintEvent | undefined 
   if (o.kl_pull !== undefined) event.kl_pull = c.num(o.kl_pull, `${path}.kl_pull`);
   if (o.from_step !== undefined) event.from_step = c.int(o.from_step, `${path}.from_step`);
   if (o.note !== undefined) event.note = c.str(o.note, `${path}.note`, false);
-  return c.problems.length === before ? event : undefined;
+  return c.problems.length === before ? canonicalEvent(event) : undefined;
 }
 
 function readHint(c: Checker, v: unknown, path: string, step: number): PolicyHint | undefined {
