@@ -8,8 +8,9 @@
  * population std (divide by n) of those rewards is 0.1129 and the sample std (n - 1) is 0.1304.
  * The document's advantages follow from its printed, rounded mean and std (0.360, 0.127), which are
  * consistent with each other but not with the rewards. We default to the sample std, as TRL's
- * GRPO does (torch.std is unbiased), which gives +0.412, +1.049, -1.306, -0.155: same signs, same
- * ranking, and the same completions pass the 0.3 update threshold.
+ * GRPO does (torch.std is unbiased), which gives +0.412, +1.049, -1.306, -0.155 (+0.412, +1.048,
+ * -1.305, -0.155 with TRL's epsilon 1e-4): same signs, same ranking, and the same completions pass
+ * the 0.3 update threshold.
  */
 import { groupAdvantages as sharedGroupAdvantages } from '../rewards/advantages';
 import type { HintsConfig } from './config';
