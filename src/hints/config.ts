@@ -56,7 +56,11 @@ export interface HintsConfig {
   min_evidence_to_create: number;
   /** A pattern still gathering evidence is forgotten after this many steps without any. */
   candidate_ttl_steps: number;
-  /** Prompt tokens the injected hints may take (Gemma-3 tokens, as counted by the caller's tokenizer). */
+  /**
+   * Prompt tokens the injected hints may take (Gemma-3 tokens, as counted by the caller's tokenizer).
+   * 64 (about 6 hints): document 000 trains with max_prompt_length 256, the system prompt takes 85
+   * and the schema needs the rest; bench/hints-cost.ts shows a larger budget is always filled.
+   */
   prompt_token_budget: number;
 }
 
@@ -75,7 +79,7 @@ export const DEFAULT_HINTS_CONFIG: Readonly<HintsConfig> = Object.freeze({
   max_hints: 100,
   min_evidence_to_create: 2,
   candidate_ttl_steps: 20,
-  prompt_token_budget: 160,
+  prompt_token_budget: 64,
 });
 
 export class HintsConfigError extends Error {
