@@ -157,6 +157,14 @@ const RULES: Partial<Record<OpType, Vjp>> = {
       needs[1] ? unbroadcast(op.matmul(op.transposeLast2(a), g!), b.shape) : undefined,
     ];
   },
+  Gemm: (n, [g], needs) => {
+    // Y = op(A) op(B); each input's gradient is again one Gemm with the right transposes.
+    const [a, b] = n.inputs;
+    const { transA, transB } = n.params as { transA: boolean; transB: boolean };
+    const da = transA ? op.gemm(b, g!, transB, true) : op.gemm(g!, b, false, !transB);
+    const db = transB ? op.gemm(g!, a, true, transA) : op.gemm(a, g!, !transA, false);
+    return [needs[0] ? da : undefined, needs[1] ? db : undefined];
+  },
   Gather: (n, [g], needs) => {
     if (!needs[0]) return [undefined, undefined];
     // Scatter-add as a one-hot matmul: d(data)[p, i, q] = sum_m [idx_m == i] g[p, m, q].

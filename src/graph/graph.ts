@@ -12,6 +12,8 @@ export { GraphError };
 /** Parameters of each op, in our own terms; onnx.ts translates them to ONNX inputs/attributes. */
 export interface OpParams {
   MatMul: Record<string, never>;
+  /** 2-D product op(A) @ op(B), op = transpose when the flag is set. */
+  Gemm: { transA: boolean; transB: boolean };
   Add: Record<string, never>;
   Sub: Record<string, never>;
   Mul: Record<string, never>;

@@ -110,6 +110,9 @@ export function toModelProto(graph: Graph): Uint8Array {
         inputs.push(int64Input(n, 'axes', p.axes as number[]));
         attrs.push({ name: 'keepdims', type: 'INT', value: p.keepdims ? 1 : 0 });
         break;
+      case 'Gemm':
+        attrs.push({ name: 'transA', type: 'INT', value: p.transA ? 1 : 0 }, { name: 'transB', type: 'INT', value: p.transB ? 1 : 0 });
+        break;
       case 'Softmax':
         attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
         break;

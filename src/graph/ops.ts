@@ -18,6 +18,7 @@ const ANY_DATA: DType[] = ['float32', 'float16', 'int32', 'bool'];
 /** Element types each op accepts on the WebGPU EP (int64 tensors are not supported there). */
 export const GPU_DTYPES: Record<OpType, DType[]> = {
   MatMul: FLOATS,
+  Gemm: FLOATS,
   Add: NUMERIC,
   Sub: NUMERIC,
   Mul: NUMERIC,
@@ -127,6 +128,30 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (k !== k2) throw new GraphError(`${where}: inner dimensions ${k} and ${k2} differ`);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), where);
   return node('MatMul', [a, b], NO_PARAMS, a.dtype, [...batch, m, n]);
+}
+
+/**
+ * 2-D product op(a) @ op(b) where op transposes when asked. With transB it is a linear layer on a
+ * weight stored as [out, in] (Hugging Face's layout), with no transpose materialised.
+ */
+export function gemm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  checkDtype('Gemm', a);
+  checkDtype('Gemm', b);
+  const where = `Gemm(${a}, ${b}, transA=${transA}, transB=${transB})`;
+  if (a.rank !== 2 || b.rank !== 2) throw new GraphError(`${where}: operands must be 2-D`);
+  if (a.dtype !== b.dtype) throw new GraphError(`${where}: dtypes differ`);
+  const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [k2, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (k !== k2) throw new GraphError(`${where}: inner dimensions ${k} and ${k2} differ`);
+  return node('Gemm', [a, b], { transA, transB }, a.dtype, [m, n]);
+}
+
+/** x @ w^T for x [..., in] and w [out, in]: flattens the leading axes into one Gemm. */
+export function linear(x: Tensor, w: Tensor): Tensor {
+  const inDim = x.shape[x.rank - 1];
+  const lead = x.shape.slice(0, -1);
+  const y = gemm(reshape(x, [-1, inDim]), w, false, true);
+  return reshape(y, [...lead, w.shape[0]]);
 }
 
 function reduce(op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax', x: Tensor, axes: number | number[], keepdims: boolean): Tensor {

@@ -3,6 +3,7 @@
  * (or the wasm EP, for CPU references and machines without WebGPU).
  */
 import * as ort from 'onnxruntime-web/webgpu';
+import { webgpuDevice } from './gpu-device';
 
 export { ort };
 
@@ -24,7 +25,8 @@ export interface SessionOptions {
  */
 export async function createSession(model: Uint8Array, backend: Backend, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   const so: ort.InferenceSession.SessionOptions = {
-    executionProviders: [backend],
+    // On WebGPU, the app's own device: tensors uploaded by the app are then valid in every session.
+    executionProviders: [backend === 'webgpu' ? ({ name: 'webgpu', device: await webgpuDevice() } as ort.InferenceSession.ExecutionProviderConfig) : backend],
     graphOptimizationLevel: 'all',
     logSeverityLevel: options.logSeverityLevel ?? 3,
   };

@@ -129,6 +129,21 @@ function evalNode(n: Node, ins: Value[]): Value[] {
       }
       return [{ shape: outShape, data }];
     }
+    case 'Gemm': {
+      const [a, b] = ins;
+      const { transA, transB } = p as { transA: boolean; transB: boolean };
+      const [m, nn] = outShape;
+      const k = transA ? a.shape[0] : a.shape[1];
+      const at = (i: number, q: number) => (transA ? a.data[q * a.shape[1] + i] : a.data[i * a.shape[1] + q]);
+      const bt = (q: number, j: number) => (transB ? b.data[j * b.shape[1] + q] : b.data[q * b.shape[1] + j]);
+      const data = new Float64Array(m * nn);
+      for (let i = 0; i < m; i++) for (let j = 0; j < nn; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += at(i, q) * bt(q, j);
+        data[i * nn + j] = s;
+      }
+      return [{ shape: outShape, data }];
+    }
     case 'ReduceSum':
     case 'ReduceMean':
     case 'ReduceMax': {

@@ -15,6 +15,12 @@ export const OP_CASES: GradCase[] = [
     inputs: [{ name: 'a', shape: [2, 1, 3, 4] }, { name: 'b', shape: [3, 4, 2] }],
     build: (_g, x) => op.matmul(x.a, x.b),
   },
+  ...[[false, false], [false, true], [true, false], [true, true]].map(([ta, tb]): GradCase => ({
+    name: `gemm_transA${+ta}_transB${+tb}`,
+    inputs: [{ name: 'a', shape: ta ? [4, 3] : [3, 4] }, { name: 'b', shape: tb ? [5, 4] : [4, 5] }],
+    build: (_g, x) => op.gemm(x.a, x.b, ta, tb),
+  })),
+  { name: 'linear_3d', inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 'w', shape: [5, 4] }], build: (_g, x) => op.linear(x.x, x.w) },
   { name: 'add_broadcast', inputs: [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [4] }], build: (_g, x) => op.add(x.a, x.b) },
   { name: 'sub_broadcast_both', inputs: [{ name: 'a', shape: [3, 1] }, { name: 'b', shape: [2, 1, 4] }], build: (_g, x) => op.sub(x.a, x.b) },
   { name: 'mul_broadcast', inputs: [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [3, 1] }], build: (_g, x) => op.mul(x.a, x.b) },

@@ -1,0 +1,152 @@
+/**
+ * The one Gemma-3 decoder-layer definition (Gemma3DecoderLayer in transformers), used by the
+ * training graphs (forward, recompute-in-backward) and by the KV-cache decode graph alike.
+ */
+import type { Graph, Tensor } from '../graph/graph';
+import * as op from '../graph/ops';
+import * as nn from '../graph/nn';
+import type { Gemma3Config } from './config';
+import { LORA_MODULES, type LoraModuleName } from './peft';
+
+/** Per-layer weights, by their name under `model.layers.{i}.` in the HF checkpoint. */
+export const LAYER_WEIGHTS = [
+  'input_layernorm.weight',
+  'self_attn.q_proj.weight',
+  'self_attn.k_proj.weight',
+  'self_attn.v_proj.weight',
+  'self_attn.o_proj.weight',
+  'self_attn.q_norm.weight',
+  'self_attn.k_norm.weight',
+  'post_attention_layernorm.weight',
+  'pre_feedforward_layernorm.weight',
+  'mlp.gate_proj.weight',
+  'mlp.up_proj.weight',
+  'mlp.down_proj.weight',
+  'post_feedforward_layernorm.weight',
+] as const;
+export type LayerWeightName = (typeof LAYER_WEIGHTS)[number];
+
+export const layerWeightKey = (layer: number, name: LayerWeightName) => `model.layers.${layer}.${name}`;
+
+/** Shape of each per-layer weight ([out, in] for projections, as HF stores them). */
+export function layerWeightShape(cfg: Gemma3Config, name: LayerWeightName): number[] {
+  const h = cfg.hiddenSize;
+  const q = cfg.numHeads * cfg.headDim;
+  const kv = cfg.numKvHeads * cfg.headDim;
+  switch (name) {
+    case 'self_attn.q_proj.weight': return [q, h];
+    case 'self_attn.k_proj.weight':
+    case 'self_attn.v_proj.weight': return [kv, h];
+    case 'self_attn.o_proj.weight': return [h, q];
+    case 'self_attn.q_norm.weight':
+    case 'self_attn.k_norm.weight': return [cfg.headDim];
+    case 'mlp.gate_proj.weight':
+    case 'mlp.up_proj.weight': return [cfg.intermediateSize, h];
+    case 'mlp.down_proj.weight': return [h, cfg.intermediateSize];
+    default: return [h];
+  }
+}
+
+export interface LoraSpec {
+  /** Targeted modules with their rank and scale (alpha/r, or alpha/sqrt(r) with rsLoRA). */
+  modules: Partial<Record<LoraModuleName, { rank: number; scale: number }>>;
+}
+
+export interface LoraTensors {
+  A: Tensor; // [r, in]
+  B: Tensor; // [out, r]
+  scale: number;
+}
+
+export const loraInputName = (module: LoraModuleName, which: 'A' | 'B') => `lora.${module}.${which}`;
+
+/** Input names of one layer's tensors: generic (one graph serves every layer) or per layer. */
+export interface LayerInputNaming {
+  weight(name: LayerWeightName): string;
+  lora(module: LoraModuleName, which: 'A' | 'B'): string;
+}
+export const GENERIC_LAYER_NAMING: LayerInputNaming = {
+  weight: (name) => `layer.${name}`,
+  lora: loraInputName,
+};
+export const perLayerNaming = (layer: number): LayerInputNaming => ({
+  weight: (name) => layerWeightKey(layer, name),
+  lora: (module, which) => `lora.${layer}.${module}.${which}`,
+});
+
+const moduleWeight = (module: LoraModuleName): LayerWeightName =>
+  `${module === 'gate_proj' || module === 'up_proj' || module === 'down_proj' ? 'mlp' : 'self_attn'}.${module}.weight` as LayerWeightName;
+
+/** Graph inputs for one layer's weights and LoRA matrices. */
+export function layerInputs(g: Graph, cfg: Gemma3Config, lora: LoraSpec, naming: LayerInputNaming = GENERIC_LAYER_NAMING) {
+  const w = {} as Record<LayerWeightName, Tensor>;
+  for (const name of LAYER_WEIGHTS) w[name] = g.input(naming.weight(name), 'float32', layerWeightShape(cfg, name), { gpuResident: true });
+  const adapters: Partial<Record<LoraModuleName, LoraTensors>> = {};
+  for (const module of LORA_MODULES) {
+    const spec = lora.modules[module];
+    if (!spec) continue;
+    const [outDim, inDim] = layerWeightShape(cfg, moduleWeight(module));
+    adapters[module] = {
+      A: g.input(naming.lora(module, 'A'), 'float32', [spec.rank, inDim], { gpuResident: true }),
+      B: g.input(naming.lora(module, 'B'), 'float32', [outDim, spec.rank], { gpuResident: true }),
+      scale: spec.scale,
+    };
+  }
+  return { w, adapters };
+}
+
+export interface KvCacheStep {
+  /** Given this step's keys/values [B, Hkv, T, D], returns the keys/values to attend over [B, Hkv, S, D]. */
+  update(k: Tensor, v: Tensor): { k: Tensor; v: Tensor };
+}
+
+export interface LayerIO {
+  x: Tensor; // [B, T, H]
+  /** Additive mask [B, 1, T, S] for this layer's type (sliding or full). */
+  mask: Tensor;
+  /** RoPE tables [B, 1, T, D] for this layer's type (its own theta). */
+  cos: Tensor;
+  sin: Tensor;
+  w: Record<LayerWeightName, Tensor>;
+  lora: Partial<Record<LoraModuleName, LoraTensors>>;
+  /** Scalar multiplier of every LoRA update: 1 = policy, 0 = reference model (LoRA off). */
+  loraScale: Tensor;
+  kv?: KvCacheStep;
+}
+
+function projection(x: Tensor, weight: Tensor, module: LoraModuleName, io: LayerIO): Tensor {
+  const y = op.linear(x, weight);
+  const a = io.lora[module];
+  if (!a) return y;
+  const update = op.linear(op.linear(x, a.A), a.B);
+  return op.add(y, op.mul(update, op.mul(io.loraScale, a.scale)));
+}
+
+/** One Gemma-3 decoder layer: returns [B, T, H]. */
+export function decoderLayer(cfg: Gemma3Config, io: LayerIO): Tensor {
+  const { x, w } = io;
+  const [b, t] = x.shape;
+  const d = cfg.headDim;
+  const eps = cfg.rmsNormEps;
+  const heads = (y: Tensor, n: number) => op.transpose(op.reshape(y, [b, t, n, d]), [0, 2, 1, 3]);
+
+  const h = nn.rmsNorm(x, w['input_layernorm.weight'], eps, 1);
+  let q = heads(projection(h, w['self_attn.q_proj.weight'], 'q_proj', io), cfg.numHeads);
+  let k = heads(projection(h, w['self_attn.k_proj.weight'], 'k_proj', io), cfg.numKvHeads);
+  let v = heads(projection(h, w['self_attn.v_proj.weight'], 'v_proj', io), cfg.numKvHeads);
+  q = nn.rope(nn.rmsNorm(q, w['self_attn.q_norm.weight'], eps, 1), io.cos, io.sin);
+  k = nn.rope(nn.rmsNorm(k, w['self_attn.k_norm.weight'], eps, 1), io.cos, io.sin);
+  if (io.kv) ({ k, v } = io.kv.update(k, v));
+  let attn = nn.attention(q, k, v, { mask: io.mask, scale: cfg.queryPreAttnScalar ** -0.5 });
+  attn = op.reshape(op.transpose(attn, [0, 2, 1, 3]), [b, t, cfg.numHeads * d]);
+  const o = projection(attn, w['self_attn.o_proj.weight'], 'o_proj', io);
+  const r1 = op.add(x, nn.rmsNorm(o, w['post_attention_layernorm.weight'], eps, 1));
+
+  const h2 = nn.rmsNorm(r1, w['pre_feedforward_layernorm.weight'], eps, 1);
+  const gate = nn.geluTanh(projection(h2, w['mlp.gate_proj.weight'], 'gate_proj', io));
+  const up = projection(h2, w['mlp.up_proj.weight'], 'up_proj', io);
+  const down = projection(op.mul(gate, up), w['mlp.down_proj.weight'], 'down_proj', io);
+  return op.add(r1, nn.rmsNorm(down, w['post_feedforward_layernorm.weight'], eps, 1));
+}
+
+export { LORA_MODULES };

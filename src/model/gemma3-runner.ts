@@ -1,0 +1,277 @@
+/**
+ * Runs Gemma-3 step graphs on one backend: weights uploaded once (and shared by every session),
+ * LoRA matrices as separate tensors, sessions compiled per batch shape and reused.
+ *
+ * A training step is split per layer: the forward keeps each layer's input (B*T*H floats), the
+ * loss head turns the last hidden state into log-probs and d(loss)/d(hidden) chunk by chunk, and
+ * the backward re-runs each layer's forward inside its backward graph (recomputation instead of
+ * storing activations), from the last layer down, yielding the LoRA gradients.
+ */
+import type { LoraModuleName } from './peft';
+import type { Gemma3Config, LayerType } from './config';
+import type { TensorReader } from './safetensors';
+import { GraphSession } from '../runtime/graph-session';
+import { readTensor, TensorStore } from '../runtime/device';
+import type { ort } from '../runtime/ort';
+import { LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
+import {
+  buildEmbedGraph,
+  buildLayerGraph,
+  buildLogitsGraph,
+  buildLossHeadGraph,
+  embedShardName,
+  FINAL_NORM,
+  vocabShards,
+  type TokenObjective,
+  type VocabShard,
+} from './gemma3-graphs';
+import { attentionMask, defaultPositions, ropeTables } from './positions';
+
+export const EMBED_KEY = 'model.embed_tokens.weight';
+export const loraKeyOf = (layer: number, module: LoraModuleName, which: 'A' | 'B') => `lora.${layer}.${module}.${which}`;
+
+export interface Batch {
+  /** Token ids [B][T] (all rows the same length; padding marked by attentionMask). */
+  inputIds: number[][];
+  /** 1 = real token, 0 = padding. */
+  attentionMask: number[][];
+  /** Position ids [B][T]; default 0..T-1. */
+  positionIds?: number[][];
+}
+
+export interface LossRequest extends Batch {
+  /** Per-token float inputs [B*T] of the objective (named as the objective expects). */
+  perToken: Record<string, Float32Array>;
+  /** Identifies `objective` for session caching. */
+  objectiveKey: string;
+  objective: TokenObjective;
+  loraScale?: number;
+}
+
+export interface LossResult {
+  loss: number;
+  /** log p(ids[b, t+1] | ids[b, <=t]) at row b*T + t (the last position of each row is 0). */
+  logprobs: Float32Array;
+  /** d loss / d LoRA matrix, by loraKeyOf(layer, module, which). */
+  grads: Map<string, ort.Tensor>;
+}
+
+export interface RunnerOptions {
+  lora: LoraSpec;
+  /** Rows of the loss head per chunk (bounds the [rows, vocab] logits alive at once). */
+  chunkRows?: number;
+}
+
+export class Gemma3Runner {
+  readonly weights = new Map<string, ort.Tensor>();
+  readonly lora = new Map<string, ort.Tensor>();
+  private readonly sessions = new Map<string, Promise<GraphSession>>();
+  readonly shards: VocabShard[];
+
+  private constructor(
+    readonly cfg: Gemma3Config,
+    readonly store: TensorStore,
+    readonly options: RunnerOptions,
+  ) {
+    this.shards = vocabShards(cfg.vocabSize, cfg.hiddenSize, Math.min(store.maxBindingBytes, 512 * 2 ** 20));
+  }
+
+  /** Streams every weight from `reader` into device tensors, one tensor at a time. */
+  static async load(cfg: Gemma3Config, reader: TensorReader, store: TensorStore, options: RunnerOptions, onProgress?: (done: number, total: number) => void): Promise<Gemma3Runner> {
+    const r = new Gemma3Runner(cfg, store, options);
+    const wanted: { key: string; shape: number[] }[] = [{ key: FINAL_NORM, shape: [cfg.hiddenSize] }];
+    for (let l = 0; l < cfg.numLayers; l++) for (const n of LAYER_WEIGHTS) wanted.push({ key: layerWeightKey(l, n), shape: layerWeightShape(cfg, n) });
+    const total = wanted.length + 1;
+    let done = 0;
+    for (const { key, shape } of wanted) {
+      if (!reader.has(key)) throw new Error(`checkpoint has no tensor ${key}`);
+      const info = reader.info(key);
+      if (info.shape.join(',') !== shape.join(',')) throw new Error(`checkpoint tensor ${key} has shape [${info.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
+      r.weights.set(key, await store.uploadChunks(shape, reader.readFloat32Chunks(key)));
+      onProgress?.(++done, total);
+    }
+    await r.loadEmbedding(reader);
+    onProgress?.(++done, total);
+    return r;
+  }
+
+  /** The embedding, split into vocab shards as it streams in. */
+  private async loadEmbedding(reader: TensorReader): Promise<void> {
+    if (!reader.has(EMBED_KEY)) throw new Error(`checkpoint has no tensor ${EMBED_KEY}`);
+    const { vocabSize: v, hiddenSize: h } = this.cfg;
+    const shape = reader.info(EMBED_KEY).shape;
+    if (shape[0] !== v || shape[1] !== h) throw new Error(`${EMBED_KEY} has shape [${shape.join(', ')}], expected [${v}, ${h}]`);
+    for (let s = 0; s < this.shards.length; s++) {
+      const { start, end } = this.shards[s];
+      const rows = end - start;
+      const store = this.store;
+      async function* slice() {
+        for await (const c of reader.readFloat32Chunks(EMBED_KEY)) {
+          const from = Math.max(c.elementOffset, start * h);
+          const to = Math.min(c.elementOffset + c.values.length, end * h);
+          if (from < to) yield { elementOffset: from - start * h, values: c.values.subarray(from - c.elementOffset, to - c.elementOffset) };
+        }
+      }
+      this.weights.set(embedShardName(s), await store.uploadChunks([rows, h], slice()));
+    }
+  }
+
+  /** Sets (uploads) one LoRA matrix; A is [r, in], B is [out, r]. */
+  setLora(layer: number, module: LoraModuleName, which: 'A' | 'B', values: Float32Array): void {
+    const spec = this.options.lora.modules[module];
+    if (!spec) throw new Error(`LoRA is not configured on ${module}`);
+    const [out, inp] = layerWeightShape(this.cfg, `${module === 'gate_proj' || module === 'up_proj' || module === 'down_proj' ? 'mlp' : 'self_attn'}.${module}.weight` as never);
+    const dims = which === 'A' ? [spec.rank, inp] : [out, spec.rank];
+    if (values.length !== dims[0] * dims[1]) throw new Error(`LoRA ${module}.${which} of layer ${layer}: ${values.length} values for [${dims.join(', ')}]`);
+    const key = loraKeyOf(layer, module, which);
+    this.lora.get(key)?.dispose();
+    this.lora.set(key, this.store.upload(values, dims));
+  }
+
+  /** Replaces a LoRA tensor by one already on the device (e.g. the optimizer's output). */
+  setLoraTensor(key: string, t: ort.Tensor): void {
+    const old = this.lora.get(key);
+    if (old && old !== t) old.dispose();
+    this.lora.set(key, t);
+  }
+
+  private session(key: string, build: () => import('../graph/graph').Graph): Promise<GraphSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = GraphSession.create(build(), this.store.backend, { preferredOutputLocation: 'gpu-buffer' });
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  private checkBatch(b: Batch): { batch: number; seq: number } {
+    const batch = b.inputIds.length;
+    const seq = b.inputIds[0]?.length ?? 0;
+    if (!batch || !seq) throw new Error('batch is empty');
+    for (let r = 0; r < batch; r++) {
+      if (b.inputIds[r].length !== seq || b.attentionMask[r]?.length !== seq) throw new Error(`batch row ${r}: input ids and attention mask must all have length ${seq}`);
+      for (const id of b.inputIds[r]) if (!Number.isInteger(id) || id < 0 || id >= this.cfg.vocabSize) throw new Error(`batch row ${r}: token id ${id} outside the vocabulary (0..${this.cfg.vocabSize - 1})`);
+    }
+    return { batch, seq };
+  }
+
+  private positionFeeds(b: Batch, batch: number, seq: number) {
+    const positions = b.positionIds ?? defaultPositions(batch, seq);
+    const byType = {} as Record<LayerType, Record<string, ort.Tensor>>;
+    for (const type of new Set(this.cfg.layerTypes)) {
+      const { cos, sin } = ropeTables(this.cfg, type, positions);
+      byType[type] = {
+        mask: this.store.upload(attentionMask(this.cfg, type, b.attentionMask, seq), [batch, 1, seq, seq]),
+        rope_cos: this.store.upload(cos, [batch, 1, seq, this.cfg.headDim]),
+        rope_sin: this.store.upload(sin, [batch, 1, seq, this.cfg.headDim]),
+      };
+    }
+    return byType;
+  }
+
+  private layerFeeds(layer: number): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const n of LAYER_WEIGHTS) feeds[`layer.${n}`] = this.weights.get(layerWeightKey(layer, n))!;
+    for (const m of LORA_MODULES) {
+      if (!this.options.lora.modules[m]) continue;
+      for (const which of ['A', 'B'] as const) {
+        const t = this.lora.get(loraKeyOf(layer, m, which));
+        if (!t) throw new Error(`LoRA ${m}.${which} of layer ${layer} is not set`);
+        feeds[loraInputName(m, which)] = t;
+      }
+    }
+    return feeds;
+  }
+
+  private embedFeeds(): Record<string, ort.Tensor> {
+    return Object.fromEntries(this.shards.map((_, s) => [embedShardName(s), this.weights.get(embedShardName(s))!]));
+  }
+
+  /** Hidden states [x_0 .. x_L] ([B, T, H] each) of a forward pass. */
+  async hiddenStates(b: Batch, loraScale = 1): Promise<ort.Tensor[]> {
+    const { batch, seq } = this.checkBatch(b);
+    const pos = this.positionFeeds(b, batch, seq);
+    const embed = await this.session(`embed:${batch}x${seq}`, () => buildEmbedGraph(this.cfg, batch, seq, this.shards));
+    const ids = this.store.upload(Int32Array.from(b.inputIds.flat()), [batch, seq]);
+    const states = [(await embed.run({ input_ids: ids, ...this.embedFeeds() })).hidden];
+    const fwd = await this.session(`layer_fwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'forward'));
+    const scale = this.store.upload(new Float32Array([loraScale]), []);
+    for (let l = 0; l < this.cfg.numLayers; l++) {
+      const out = await fwd.run({ hidden: states[l], ...pos[this.cfg.layerTypes[l]], lora_scale: scale, ...this.layerFeeds(l) });
+      states.push(out.hidden_out);
+    }
+    disposeAll(ids, scale, ...Object.values(pos).flatMap((p) => Object.values(p)));
+    return states;
+  }
+
+  /** Full logits [B, T, V] (for evaluation and tests; training never materialises these). */
+  async logits(b: Batch, loraScale = 1): Promise<Float32Array> {
+    const states = await this.hiddenStates(b, loraScale);
+    const { batch, seq } = this.checkBatch(b);
+    const head = await this.session(`logits:${batch}x${seq}`, () => buildLogitsGraph(this.cfg, batch, seq, this.shards));
+    const out = await head.run({ hidden: states[states.length - 1], [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
+    const values = await readTensor(out.logits);
+    disposeAll(out.logits, ...states);
+    return values;
+  }
+
+  /** Loss, token log-probs and LoRA gradients for one batch under a per-token objective. */
+  async lossAndGradients(req: LossRequest): Promise<LossResult> {
+    const { batch, seq } = this.checkBatch(req);
+    const rows = batch * seq;
+    const loraScale = req.loraScale ?? 1;
+    const states = await this.hiddenStates(req, loraScale);
+    const names = Object.keys(req.perToken).sort();
+    const chunkRows = Math.min(this.options.chunkRows ?? 512, rows);
+    const head = await this.session(`loss:${req.objectiveKey}:${batch}x${seq}:${chunkRows}`, () =>
+      buildLossHeadGraph(this.cfg, this.shards, { batch, seq, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true }),
+    );
+    const targets = new Int32Array(rows);
+    req.inputIds.forEach((row, r) => row.forEach((_, t) => (targets[r * seq + t] = t + 1 < seq ? row[t + 1] : 0)));
+    const feeds: Record<string, ort.Tensor> = {
+      hidden: states[this.cfg.numLayers],
+      targets: this.store.upload(targets, [rows]),
+      [FINAL_NORM]: this.weights.get(FINAL_NORM)!,
+      ...this.embedFeeds(),
+    };
+    for (const n of names) {
+      if (req.perToken[n].length !== rows) throw new Error(`per-token input ${n} has ${req.perToken[n].length} values, expected ${rows}`);
+      feeds[n] = this.store.upload(req.perToken[n], [rows]);
+    }
+    const headOut = await head.run(feeds);
+    const loss = (await readTensor(headOut.loss))[0];
+    const logprobs = await readTensor(headOut.logprobs);
+    disposeAll(headOut.loss, headOut.logprobs, feeds.targets, ...names.map((n) => feeds[n]));
+
+    const bwd = await this.session(`layer_bwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward'));
+    const pos = this.positionFeeds(req, batch, seq);
+    const scale = this.store.upload(new Float32Array([loraScale]), []);
+    let grad = headOut.grad_hidden;
+    const grads = new Map<string, ort.Tensor>();
+    for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
+      const out = await bwd.run({ hidden: states[l], grad_out: grad, ...pos[this.cfg.layerTypes[l]], lora_scale: scale, ...this.layerFeeds(l) });
+      disposeAll(grad, states[l + 1]);
+      grad = out.grad_hidden;
+      for (const [name, t] of Object.entries(out)) {
+        const m = /^grad\.lora\.(\w+)\.(A|B)$/.exec(name);
+        if (m) grads.set(loraKeyOf(l, m[1] as LoraModuleName, m[2] as 'A' | 'B'), t);
+      }
+    }
+    disposeAll(grad, states[0], scale, ...Object.values(pos).flatMap((p) => Object.values(p)));
+    for (let r = 0; r < batch; r++) logprobs[r * seq + seq - 1] = 0;
+    return { loss, logprobs, grads };
+  }
+
+  async release(): Promise<void> {
+    for (const s of this.sessions.values()) await (await s).release().catch(() => undefined);
+    this.sessions.clear();
+    disposeAll(...this.weights.values(), ...this.lora.values());
+    this.weights.clear();
+    this.lora.clear();
+  }
+}
+
+function disposeAll(...ts: (ort.Tensor | undefined)[]): void {
+  for (const t of ts) if (t && t.location !== 'cpu') t.dispose();
+}
