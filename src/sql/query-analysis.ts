@@ -268,7 +268,53 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
       }
     }
   }
+  linkCompoundColumns(atoms, scopeAt, depthAt, facts);
   return facts;
+}
+
+/**
+ * In A UNION / INTERSECT / EXCEPT B, the k-th result column of A meets the k-th of B: link plain
+ * column items so they share values (otherwise an INTERSECT of unrelated columns is always empty).
+ */
+function linkCompoundColumns(atoms: readonly Atom[], scopeAt: readonly number[], depthAt: readonly number[], facts: QueryFacts): void {
+  const level = (a: Atom) => `${scopeAt[a.at]}:${depthAt[a.at]}`;
+  const isWordAtom = (a: Atom | undefined, ...v: string[]) => a?.kind === 'tok' && a.token.kind === 'word' && v.includes(a.token.value);
+  for (let k = 0; k < atoms.length; k++) {
+    const op = atoms[k]!;
+    if (!isWordAtom(op, 'UNION', 'INTERSECT', 'EXCEPT')) continue;
+    // The SELECT before the operator (same level) and the one after it.
+    let before = k - 1;
+    while (before >= 0 && !(isWordAtom(atoms[before], 'SELECT') && level(atoms[before]!) === level(op))) before--;
+    let after = k + 1;
+    while (after < atoms.length && !(isWordAtom(atoms[after], 'SELECT') && level(atoms[after]!) === level(op))) after++;
+    if (before < 0 || after >= atoms.length) continue;
+    const left = selectListColumns(atoms, before + 1, level);
+    const right = selectListColumns(atoms, after + 1, level);
+    for (let i = 0; i < Math.min(left.length, right.length); i++) {
+      if (left[i] && right[i]) facts.equalities.push([left[i]!, right[i]!]);
+    }
+  }
+}
+
+/** Per select-list item: its column when the item is exactly one column reference. */
+function selectListColumns(atoms: readonly Atom[], from: number, level: (a: Atom) => string): (ColumnRef | undefined)[] {
+  const out: (ColumnRef | undefined)[] = [];
+  const home = level(atoms[from - 1]!);
+  let item: Atom[] = [];
+  for (let j = from; j < atoms.length; j++) {
+    const a = atoms[j]!;
+    const atHome = level(a) === home;
+    if (atHome && a.kind === 'tok' && (a.token.text === ',' || a.token.value === 'FROM' || a.token.value === 'DISTINCT')) {
+      if (a.token.value === 'DISTINCT') continue;
+      out.push(item.length === 1 && item[0]!.kind === 'col' ? item[0]!.ref : undefined);
+      item = [];
+      if (a.token.value === 'FROM') return out;
+      continue;
+    }
+    item.push(a);
+  }
+  out.push(item.length === 1 && item[0]!.kind === 'col' ? item[0]!.ref : undefined);
+  return out;
 }
 
 /** The first column reference in a subquery's select list starting at atoms[from] (after SELECT). */

@@ -23,15 +23,17 @@ export interface SyntheticProfile {
   nullRate: number;
   /** Distinct values per column relative to the row count (small means many duplicates, so groups). */
   distinctRatio: number;
+  /** Draw pool values unevenly (a few common, many rare), so group sizes differ. */
+  skew: boolean;
 }
 
 /** Five databases per example by default: tiny, small, larger, literal-heavy with NULLs, and edge-size. */
 export const DEFAULT_PROFILES: readonly SyntheticProfile[] = [
-  { rows: [4, 7], literalRate: 0.5, nullRate: 0, distinctRatio: 0.5 },
-  { rows: [8, 14], literalRate: 0.3, nullRate: 0, distinctRatio: 0.6 },
-  { rows: [15, 25], literalRate: 0.2, nullRate: 0.05, distinctRatio: 0.8 },
-  { rows: [6, 10], literalRate: 0.6, nullRate: 0.1, distinctRatio: 0.4 },
-  { rows: [1, 3], literalRate: 0.5, nullRate: 0, distinctRatio: 1 },
+  { rows: [4, 7], literalRate: 0.5, nullRate: 0, distinctRatio: 0.5, skew: false },
+  { rows: [8, 14], literalRate: 0.3, nullRate: 0, distinctRatio: 0.6, skew: true },
+  { rows: [15, 25], literalRate: 0.2, nullRate: 0.05, distinctRatio: 0.8, skew: false },
+  { rows: [6, 10], literalRate: 0.6, nullRate: 0.1, distinctRatio: 0.4, skew: true },
+  { rows: [1, 3], literalRate: 0.5, nullRate: 0, distinctRatio: 1, skew: false },
 ];
 
 export interface SyntheticTable {
@@ -295,6 +297,8 @@ export function generateRows(schema: Schema, facts: QueryFacts, profile: Synthet
     }
   }
 
+  // HAVING count(...) thresholds are only tested when some groups fall short of them.
+  const skew = profile.skew || groupRows > 1;
   const questionLiterals = hints.questionLiterals ?? [];
   const out: SyntheticTable[] = [];
   for (const t of schema.tables) {
@@ -314,7 +318,7 @@ export function generateRows(schema: Schema, facts: QueryFacts, profile: Synthet
         else if (unique) v = values[r]!;
         else if (!d.keyLike && rng.chance(profile.nullRate)) v = null;
         else if (questionLiterals.length > 0 && !d.keyLike && rng.chance(0.05)) v = coerce(rng.pick(questionLiterals), d.kind);
-        else v = rng.pick(d.pool);
+        else v = skew ? d.pool[Math.floor(d.pool.length * rng.next() ** 2)]! : rng.pick(d.pool);
         rows[r]!.push(v);
       }
     }

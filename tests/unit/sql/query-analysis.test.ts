@@ -58,6 +58,18 @@ describe('analyzeQuery', () => {
     expect(f.numericColumns).toEqual([{ table: 'concert', column: 'Year' }]);
     expect(f.minGroupRows).toBe(3);
     expect(f.hasTopLevelOrderBy).toBe(false);
-    expect(f.equalities).toEqual([[{ table: 'stadium', column: 'Capacity' }, { table: 'stadium', column: 'Capacity' }]]);
+    expect(f.equalities).toEqual([
+      [{ table: 'stadium', column: 'Capacity' }, { table: 'stadium', column: 'Capacity' }],
+      // UNION: the first result columns of both sides meet (the second pair is not two columns).
+      [{ table: 'concert', column: 'Theme' }, { table: 'stadium', column: 'Name' }],
+    ]);
+  });
+
+  it('links the result columns of INTERSECT / EXCEPT sides position by position', () => {
+    const f = analyzeQuery('SELECT Stadium_ID, Name FROM stadium EXCEPT SELECT DISTINCT T1.Stadium_ID, T1.Theme FROM concert AS T1 WHERE T1.Year = 2014', concert);
+    expect(f.equalities).toEqual([
+      [{ table: 'stadium', column: 'Stadium_ID' }, { table: 'concert', column: 'Stadium_ID' }],
+      [{ table: 'stadium', column: 'Name' }, { table: 'concert', column: 'Theme' }],
+    ]);
   });
 });

@@ -1,0 +1,249 @@
+/**
+ * Variants of a gold query for measuring the equivalence judge (bench/sql-equivalence.ts):
+ *  - rewrites that keep the meaning (must be judged equivalent):
+ *      reformat      keywords and names in the other case, one space between tokens, clauses on new lines
+ *      aliases       AS alias_k added to every unaliased item of the outer select list
+ *      reorder-and   the AND-terms of the outer WHERE in reverse order (only when it has no top-level OR)
+ *      all           the three together
+ *  - deliberately wrong variants (should be caught):
+ *      changed-column   the first selected column replaced by another column of its table
+ *      dropped-condition the last AND-term of the outer WHERE removed (the whole WHERE if it has one term)
+ *      wrong-aggregate  the first aggregate swapped: MAX<->MIN, SUM<->AVG, COUNT(x)<->COUNT(DISTINCT x)
+ *      flipped-order    the first ORDER BY term's direction reversed
+ * Token-level edits; a variant that does not apply to a query is null.
+ */
+import { isNameToken, nameOf, significant, tokenize, type Token } from '../src/sql/lexer';
+import { findColumn, findTable, parseSchema, type Schema } from '../src/sql/schema';
+
+export const REWRITES = ['reformat', 'aliases', 'reorder-and', 'all'] as const;
+export const MUTANTS = ['changed-column', 'dropped-condition', 'wrong-aggregate', 'flipped-order'] as const;
+export type RewriteKind = (typeof REWRITES)[number];
+export type MutantKind = (typeof MUTANTS)[number];
+
+const CLAUSE_END = new Set(['GROUP', 'ORDER', 'LIMIT', 'HAVING', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW']);
+const NEWLINE_BEFORE = new Set(['FROM', 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'JOIN', 'UNION', 'INTERSECT', 'EXCEPT']);
+
+const isWord = (t: Token | undefined, ...v: string[]) => t?.kind === 'word' && v.includes(t.value);
+
+function join(tokens: readonly Token[]): string {
+  let out = '';
+  for (const t of tokens) {
+    const glue = out === '' || t.text === ')' || t.text === ',' || t.text === '.' || out.endsWith('(') || out.endsWith('.') ? '' : ' ';
+    out += glue + t.text;
+  }
+  return out;
+}
+
+/** Depth of each token (parentheses). */
+function depths(sig: readonly Token[]): number[] {
+  let d = 0;
+  return sig.map((t) => {
+    if (t.text === '(') return d++;
+    if (t.text === ')') return --d;
+    return d;
+  });
+}
+
+/** [start, end) of the outer query's WHERE condition, or undefined. */
+function whereSpan(sig: readonly Token[], depth: number[]): [number, number] | undefined {
+  const w = sig.findIndex((t, i) => depth[i] === 0 && isWord(t, 'WHERE'));
+  if (w < 0) return undefined;
+  let end = w + 1;
+  while (end < sig.length && !(depth[end] === 0 && sig[end]!.kind === 'word' && CLAUSE_END.has(sig[end]!.value))) end++;
+  return [w + 1, end];
+}
+
+/** Splits a condition at its top-level ANDs (not BETWEEN's); null if it has a top-level OR. */
+function andTerms(cond: readonly Token[]): Token[][] | null {
+  const depth = depths(cond);
+  const terms: Token[][] = [[]];
+  let between = false;
+  for (let i = 0; i < cond.length; i++) {
+    const t = cond[i]!;
+    if (depth[i] === 0 && isWord(t, 'OR')) return null;
+    if (depth[i] === 0 && isWord(t, 'BETWEEN')) between = true;
+    if (depth[i] === 0 && isWord(t, 'AND')) {
+      if (between) between = false;
+      else {
+        terms.push([]);
+        continue;
+      }
+    }
+    terms[terms.length - 1]!.push(t);
+  }
+  return terms;
+}
+
+/** The outer select list: [start, end) token ranges of its items. */
+function selectItems(sig: readonly Token[], depth: number[]): [number, number][] {
+  let i = sig.findIndex((t, k) => depth[k] === 0 && isWord(t, 'SELECT'));
+  if (i < 0) return [];
+  i++;
+  if (isWord(sig[i], 'DISTINCT', 'ALL')) i++;
+  const items: [number, number][] = [];
+  let start = i;
+  for (; i < sig.length; i++) {
+    if (depth[i] === 0 && (sig[i]!.text === ',' || isWord(sig[i], 'FROM', 'UNION', 'INTERSECT', 'EXCEPT', 'WHERE', 'GROUP', 'ORDER', 'LIMIT'))) {
+      items.push([start, i]);
+      if (sig[i]!.text !== ',') break;
+      start = i + 1;
+    }
+  }
+  if (i >= sig.length && start < sig.length) items.push([start, sig.length]);
+  return items;
+}
+
+function sigOf(sql: string): Token[] | null {
+  try {
+    const s = significant(tokenize(sql));
+    while (s.length > 0 && s[s.length - 1]!.text === ';') s.pop();
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+const word = (text: string): Token => ({ kind: 'word', text, start: -1, value: text.toUpperCase() });
+
+export function rewrite(sql: string, kind: RewriteKind): string | null {
+  if (kind === 'all') {
+    const a = rewrite(sql, 'reorder-and') ?? sql;
+    const b = rewrite(a, 'aliases') ?? a;
+    return rewrite(b, 'reformat');
+  }
+  const sig = sigOf(sql);
+  if (!sig || sig.length === 0) return null;
+  const depth = depths(sig);
+  if (kind === 'reformat') {
+    let out = '';
+    for (const t of sig) {
+      const text = t.kind === 'word' ? (/[a-z]/.test(t.text) ? t.text.toUpperCase() : t.text.toLowerCase()) : t.text;
+      const glue = out === '' ? '' : t.kind === 'word' && NEWLINE_BEFORE.has(t.value) ? '\n  ' : ' ';
+      out += glue + text;
+    }
+    return out;
+  }
+  if (kind === 'aliases') {
+    const compound = sig.some((t, i) => depth[i] === 0 && isWord(t, 'UNION', 'INTERSECT', 'EXCEPT'));
+    if (compound && sig.some((t, i) => depth[i] === 0 && isWord(t, 'ORDER'))) return null; // ORDER BY must name result columns
+    const items = selectItems(sig, depth);
+    const out = sig.slice();
+    let added = 0;
+    for (const [s, e] of [...items].reverse()) {
+      const item = sig.slice(s, e);
+      const last = item[item.length - 1];
+      if (!last || last.text === '*' || isWord(item[item.length - 2], 'AS')) continue;
+      out.splice(e, 0, word('AS'), word(`alias_${items.length - added}`));
+      added++;
+    }
+    return added > 0 ? join(out) : null;
+  }
+  // reorder-and
+  const span = whereSpan(sig, depth);
+  if (!span) return null;
+  const terms = andTerms(sig.slice(span[0], span[1]));
+  if (!terms || terms.length < 2) return null;
+  const reordered = terms.reverse().flatMap((t, i) => (i === 0 ? t : [word('AND'), ...t]));
+  return join([...sig.slice(0, span[0]), ...reordered, ...sig.slice(span[1])]);
+}
+
+/** Maps table aliases (and names) in FROM clauses to schema tables. */
+function aliasMap(sig: readonly Token[], schema: Schema): Map<string, string> {
+  const m = new Map<string, string>();
+  sig.forEach((t, i) => {
+    if (!isNameToken(t) || !isWord(sig[i - 1], 'FROM', 'JOIN')) return;
+    const table = findTable(schema, nameOf(t));
+    if (!table) return;
+    m.set(table.name.toLowerCase(), table.name);
+    const next = sig[i + 1];
+    const alias = isWord(next, 'AS') ? sig[i + 2] : next;
+    if (alias && isNameToken(alias) && !isWord(alias, 'WHERE', 'JOIN', 'ON', 'GROUP', 'ORDER', 'LIMIT', 'INNER', 'LEFT', 'UNION', 'INTERSECT', 'EXCEPT', 'HAVING')) m.set(nameOf(alias).toLowerCase(), table.name);
+  });
+  return m;
+}
+
+const AGG_SWAP: Record<string, string> = { MAX: 'MIN', MIN: 'MAX', SUM: 'AVG', AVG: 'SUM' };
+
+export function mutate(sql: string, context: string, kind: MutantKind): string | null {
+  const sig = sigOf(sql);
+  if (!sig || sig.length === 0) return null;
+  const depth = depths(sig);
+  if (kind === 'dropped-condition') {
+    const span = whereSpan(sig, depth);
+    if (span) {
+      const terms = andTerms(sig.slice(span[0], span[1]));
+      if (terms && terms.length >= 2) {
+        const kept = terms.slice(0, -1).flatMap((t, i) => (i === 0 ? t : [word('AND'), ...t]));
+        return join([...sig.slice(0, span[0]), ...kept, ...sig.slice(span[1])]);
+      }
+      return join([...sig.slice(0, span[0] - 1), ...sig.slice(span[1])]);
+    }
+    const h = sig.findIndex((t, i) => depth[i] === 0 && isWord(t, 'HAVING'));
+    if (h < 0) return null;
+    let end = h + 1;
+    while (end < sig.length && !(depth[end] === 0 && isWord(sig[end], 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT'))) end++;
+    return join([...sig.slice(0, h), ...sig.slice(end)]);
+  }
+  if (kind === 'wrong-aggregate') {
+    for (let i = 0; i < sig.length; i++) {
+      const t = sig[i]!;
+      if (t.kind !== 'word' || sig[i + 1]?.text !== '(') continue;
+      if (AGG_SWAP[t.value]) return join([...sig.slice(0, i), word(AGG_SWAP[t.value]!), ...sig.slice(i + 1)]);
+      if (t.value === 'COUNT' && isWord(sig[i + 2], 'DISTINCT')) return join([...sig.slice(0, i + 2), ...sig.slice(i + 3)]);
+      if (t.value === 'COUNT' && sig[i + 2]?.text !== '*') return join([...sig.slice(0, i + 2), word('DISTINCT'), ...sig.slice(i + 2)]);
+    }
+    return null;
+  }
+  if (kind === 'flipped-order') {
+    const o = sig.findIndex((t, i) => depth[i] === 0 && isWord(t, 'ORDER') && isWord(sig[i + 1], 'BY'));
+    if (o < 0) return null;
+    let end = o + 2;
+    while (end < sig.length && !(depth[end] === 0 && (sig[end]!.text === ',' || isWord(sig[end], 'LIMIT', 'ASC', 'DESC')))) end++;
+    if (isWord(sig[end], 'DESC')) return join([...sig.slice(0, end), word('ASC'), ...sig.slice(end + 1)]);
+    if (isWord(sig[end], 'ASC')) return join([...sig.slice(0, end), word('DESC'), ...sig.slice(end + 1)]);
+    return join([...sig.slice(0, end), word('DESC'), ...sig.slice(end)]);
+  }
+  // changed-column
+  let schema: Schema;
+  try {
+    schema = parseSchema(context);
+  } catch {
+    return null;
+  }
+  const aliases = aliasMap(sig, schema);
+  const fromTables = [...new Set(aliases.values())];
+  const selected = new Set<string>();
+  const items = selectItems(sig, depth);
+  for (const [s, e] of items) selected.add(nameOf(sig[e - 1]!).toLowerCase());
+  for (const [s, e] of items) {
+    // A plain column (name or q.name), or the argument of SUM/AVG/MIN/MAX.
+    let at = -1;
+    let qualifier: string | undefined;
+    if (e - s === 1 && isNameToken(sig[s])) at = s;
+    else if (e - s === 3 && sig[s + 1]!.text === '.' && isNameToken(sig[s + 2])) {
+      at = s + 2;
+      qualifier = nameOf(sig[s]!);
+    } else if (sig[s]!.kind === 'word' && AGG_SWAP[sig[s]!.value] && sig[s + 1]?.text === '(' && sig[e - 1]!.text === ')') {
+      const inner = sig.slice(s + 2, e - 1);
+      if (inner.length === 1 && isNameToken(inner[0])) at = s + 2;
+      else if (inner.length === 3 && inner[1]!.text === '.') {
+        at = s + 4;
+        qualifier = nameOf(inner[0]!);
+      }
+    }
+    if (at < 0) continue;
+    const colName = nameOf(sig[at]!);
+    const candidates = qualifier ? [aliases.get(qualifier.toLowerCase())].filter((x): x is string => x !== undefined) : fromTables;
+    for (const tn of candidates) {
+      const table = findTable(schema, tn)!;
+      const col = findColumn(table, colName);
+      if (!col) continue;
+      const others = table.columns.filter((c) => c.name.toLowerCase() !== col.name.toLowerCase() && !selected.has(c.name.toLowerCase()));
+      const replacement = others.find((c) => c.affinity === col.affinity) ?? others[0];
+      if (!replacement) return null;
+      const tok: Token = /^[A-Za-z_][A-Za-z0-9_]*$/.test(replacement.name) ? word(replacement.name) : { kind: 'dquoted', text: `"${replacement.name.replace(/"/g, '""')}"`, start: -1, value: replacement.name };
+      return join([...sig.slice(0, at), tok, ...sig.slice(at + 1)]);
+    }
+  }
+  return null;
+}
