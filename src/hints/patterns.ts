@@ -113,10 +113,9 @@ interface Frame {
 
 /** Extracts the patterns of `sql`. Never throws; returns what it can on malformed input. */
 export function extractPatterns(sql: unknown, options: ExtractOptions = {}): PatternExtraction {
-  const found = new Map<string, string[]>();
-  const add = (key: string | undefined, tables: string[] = []) => {
-    if (key === undefined || parsePatternKey(key) === undefined) return;
-    found.set(key, tables);
+  const found = new Set<string>();
+  const add = (key: string | undefined) => {
+    if (key !== undefined && parsePatternKey(key) !== undefined) found.add(key);
   };
   if (typeof sql !== 'string') return finish(found, new Set(), ['not a string']);
   const issues: string[] = [];
@@ -133,7 +132,7 @@ export function extractPatterns(sql: unknown, options: ExtractOptions = {}): Pat
 function readInto(
   sql: string,
   schema: Schema | undefined,
-  add: (key: string | undefined, tables?: string[]) => void,
+  add: (key: string | undefined) => void,
   tables: Set<string>,
   issues: string[],
 ) {
@@ -374,7 +373,7 @@ function readInto(
     if (ref?.derived) return;
     const table = ref?.name ?? qualifier;
     if (cteNames.has(table.toLowerCase())) return;
-    add(columnPatternKey(table, column), [table.toLowerCase()]);
+    add(columnPatternKey(table, column));
     const def = schema && findTable(schema, table);
     if (def && !findColumn(def, column)) add('schema:unknown-column');
   }
@@ -389,13 +388,13 @@ function readInto(
           return def !== undefined && findColumn(def, column) !== undefined;
         });
         if (owners.length === 1) {
-          add(columnPatternKey(owners[0]!.name, column), [owners[0]!.name.toLowerCase()]);
+          add(columnPatternKey(owners[0]!.name, column));
           return;
         }
         if (owners.length > 1) return; // ambiguous: SQLite would reject it too
       } else if (k === scope && base.length === 1 && scopes[k]!.refs.length === 1) {
         // Without a schema, a bare name in a single-table query is that table's column (best guess).
-        add(columnPatternKey(base[0]!.name, column), [base[0]!.name.toLowerCase()]);
+        add(columnPatternKey(base[0]!.name, column));
         return;
       }
     }
@@ -409,14 +408,14 @@ function readInto(
       const lower = r.name.toLowerCase();
       if (r.derived || cteNames.has(lower)) continue;
       tables.add(lower);
-      add(tablePatternKey(r.name), [lower]);
+      add(tablePatternKey(r.name));
       if (schema && !findTable(schema, r.name)) add('schema:unknown-table');
     }
   }
 }
 
-function finish(found: Map<string, string[]>, tables: Set<string>, issues: string[]): PatternExtraction {
-  const keys = [...found.keys()].sort();
+function finish(found: Set<string>, tables: Set<string>, issues: string[]): PatternExtraction {
+  const keys = [...found].sort();
   return {
     patterns: keys.map((key) => ({
       key,
