@@ -27,6 +27,7 @@ export interface ScoredCompletion {
   reward: number;
 }
 
+/** One prompt's completions. Any size >= 2 is accepted (recorded feedback varies); config.group_size is what a sampler draws. */
 export interface PromptGroup {
   example: HintExample;
   completions: readonly ScoredCompletion[];

@@ -27,7 +27,7 @@ export interface HintEvent {
   new_weight: number;
   /** created / learned: the completions whose advantages moved the weight (at most 32 kept per event). */
   evidence?: HintEvidence[];
-  /** learned: learning_rate * summed credit. */
+  /** learned: learning_rate * summed credit; new_weight = clip(old_weight + gradient + kl_pull, -1, 1). */
   gradient?: number;
   /** learned: -learning_rate * kl_coef * old_weight, the pull toward the un-hinted policy (0 when pinned). */
   kl_pull?: number;
