@@ -129,11 +129,13 @@ export function rewrite(sql: string, kind: RewriteKind): string | null {
     const items = selectItems(sig, depth);
     const out = sig.slice();
     let added = 0;
-    for (const [s, e] of [...items].reverse()) {
+    // From the last item backwards, so earlier splice positions stay valid; named by position.
+    for (let k = items.length - 1; k >= 0; k--) {
+      const [s, e] = items[k]!;
       const item = sig.slice(s, e);
       const last = item[item.length - 1];
       if (!last || last.text === '*' || isWord(item[item.length - 2], 'AS')) continue;
-      out.splice(e, 0, word('AS'), word(`alias_${items.length - added}`));
+      out.splice(e, 0, word('AS'), word(`alias_${k + 1}`));
       added++;
     }
     return added > 0 ? join(out) : null;

@@ -1,0 +1,8 @@
+/** Public API of the dataset side. */
+export { fetchHubDataset, hubDatasetUrl, DEFAULT_DATASET_ID, DEFAULT_DATASET_FILE, DATASET_CACHE_NAME, type CacheLike, type DownloadProgress, type HubDataset, type HubDatasetOptions } from './hub';
+export { parseDatasetText, detectFormat, resolveMapping, type ColumnMapping, type DatasetFormat, type ParseOptions, type ParsedRows } from './parse-rows';
+export { parseCsv, type CsvOptions, type CsvRecord } from './csv';
+export { splitExamples, type Split, type SplitOptions } from './split';
+export { validateRows, type ValidationOptions, type ValidationResult } from './validate';
+export { loadSampleDataset, SAMPLE_DATASET_PATH } from './sample';
+export { DatasetError, type DatasetExample, type ProblemKind, type RowProblem, type SqlRow } from './types';
