@@ -239,9 +239,13 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   let x = op.mul(gatherRows(ids, embed, o.shards), embedScale(cfg.hiddenSize));
   for (let l = 0; l < cfg.numLayers; l++) {
     const { w, adapters } = layerInputs(g, cfg, o.lora, perLayerNaming(l));
-    const caches = (['k', 'v'] as const).map((which) => g.input(cacheName(l, which), 'float32', [batch, cfg.numKvHeads, cacheLen, cfg.headDim], { gpuResident: true }));
-    const write = (fresh: Tensor, cache: Tensor) => {
-      if (slot) return op.add(op.mul(cache, op.sub(1, slot)), op.mul(op.expand(fresh, cache.shape), slot));
+    // Decode reads the previous caches and writes one slot; prefill starts from empty caches.
+    const caches = slot ? (['k', 'v'] as const).map((which) => g.input(cacheName(l, which), 'float32', [batch, cfg.numKvHeads, cacheLen, cfg.headDim], { gpuResident: true })) : undefined;
+    const write = (fresh: Tensor, which: 0 | 1) => {
+      if (slot && caches) {
+        const cache = caches[which];
+        return op.add(op.mul(cache, op.sub(1, slot)), op.mul(op.expand(fresh, cache.shape), slot));
+      }
       return op.pad(fresh, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]);
     };
     x = g.scope(`layer${l}`, () =>
@@ -253,8 +257,8 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
         loraScale,
         kv: {
           update: (k, v) => {
-            const nk = write(k, caches[0]);
-            const nv = write(v, caches[1]);
+            const nk = write(k, 0);
+            const nv = write(v, 1);
             g.output(nk, newCacheName(l, 'k'));
             g.output(nv, newCacheName(l, 'v'));
             return { k: nk, v: nv };
