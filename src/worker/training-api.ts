@@ -1,0 +1,143 @@
+/**
+ * The training contract between the engine (worker, or headless Node) and whoever watches it (the
+ * dashboard, the CLI). Everything is structured-cloneable: it crosses a thread boundary.
+ */
+import type { MetricsRow } from '../grpo/metrics';
+import type { GRPOConfigInput } from '../grpo/config';
+import type { TrainingMode } from '../hints/config';
+import type { Backend } from '../runtime/ort';
+
+export type { MetricsRow, TrainingMode };
+
+/** Which model to load. */
+export type ModelSource =
+  | { kind: 'hub'; repo: string; revision?: string; token?: string }
+  /** The tiny model that ships with the app (offline; random weights, real tokenizer). */
+  | { kind: 'bundled-tiny' }
+  /** A local folder (Node only): config.json, model.safetensors(.index.json), tokenizer files. */
+  | { kind: 'local'; dir: string };
+
+export type DatasetSource =
+  | { kind: 'hub'; id: string }
+  | { kind: 'sample' }
+  /** Uploaded file contents with an optional column mapping. */
+  | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> };
+
+export interface TrainingRequest {
+  model: ModelSource;
+  dataset: DatasetSource;
+  /** TRL-named GRPO settings; missing fields take the documented defaults. */
+  config: GRPOConfigInput;
+  /** Reward function names (see src/rewards registry) with their weights. */
+  rewards: { name: string; weight: number }[];
+  mode: TrainingMode;
+  backend: Backend;
+  /** Resume from this checkpoint id instead of starting fresh. */
+  resumeFrom?: string;
+}
+
+export type TrainingPhase = 'idle' | 'loading' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** Progress of something slow (downloads, loading weights, compiling sessions). */
+export interface ProgressEvent {
+  type: 'progress';
+  label: string;
+  done: number;
+  total: number;
+  unit: 'bytes' | 'tensors' | 'steps' | 'tokens' | 'items';
+}
+
+/** One completion of a group, with everything the group table and its detail view show. */
+export interface CompletionRecord {
+  index: number;
+  text: string;
+  /** SQL extracted from the completion (null if none could be found). */
+  sql: string | null;
+  /** reward name -> score. */
+  rewards: Record<string, number>;
+  /** reward name -> the details object the reward returned. */
+  details: Record<string, unknown>;
+  total: number;
+  advantage: number;
+  length: number;
+  /** Ended by a stop token (false: cut at max_completion_length). */
+  terminated: boolean;
+  /** Execution result vs the gold result on the first synthetic database (for the detail view). */
+  execution?: { columns: string[]; rows: unknown[][]; error?: string } | null;
+}
+
+/** One prompt's group of num_generations completions. */
+export interface GroupRecord {
+  step: number;
+  promptIndex: number;
+  question: string;
+  context: string;
+  goldSql: string;
+  goldExecution?: { columns: string[]; rows: unknown[][] } | null;
+  completions: CompletionRecord[];
+  rewardMean: number;
+  rewardStd: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  /** Fraction of held-out examples whose SQL is execution-equivalent to the gold SQL. */
+  execution_accuracy: number;
+  /** Fraction with the full <start_working_out>...<SOLUTION>...</SOLUTION> structure. */
+  format_compliance: number;
+  examples: number;
+}
+
+export interface HintRecord {
+  id: string;
+  hint_type: 'prefer' | 'avoid';
+  pattern: string;
+  description: string;
+  weight: number;
+  tables: string[];
+  evidence_count: number;
+  pinned: boolean;
+}
+
+export type TrainingEvent =
+  | ProgressEvent
+  | { type: 'phase'; phase: TrainingPhase; message?: string }
+  | { type: 'metrics'; row: MetricsRow }
+  | { type: 'groups'; step: number; groups: GroupRecord[] }
+  | { type: 'eval'; record: EvalRecord }
+  | { type: 'hints'; step: number; hints: HintRecord[] }
+  | { type: 'checkpoint'; id: string; step: number }
+  /** A step skipped (e.g. NaN/Inf loss): nothing was applied. */
+  | { type: 'warning'; step: number; message: string }
+  /** Training stopped on an error; state is that of the last checkpoint or last good step. */
+  | { type: 'error'; message: string };
+
+export interface CheckpointInfo {
+  id: string;
+  step: number;
+  createdAt: string;
+  modelId: string;
+}
+
+export interface ExportedAdapter {
+  /** adapter_config.json text. */
+  configJson: string;
+  /** adapter_model.safetensors bytes. */
+  safetensors: Uint8Array;
+}
+
+/** What the dashboard calls on the engine (implemented in the worker; the CLI uses the same core). */
+export interface TrainerApi {
+  /** Starts a run; events stream to `onEvent` (a comlink proxy in the browser). */
+  startTraining(request: TrainingRequest, onEvent: (e: TrainingEvent) => void): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  listCheckpoints(): Promise<CheckpointInfo[]>;
+  exportAdapter(): Promise<ExportedAdapter>;
+  /** Loads a PEFT adapter (PEFT or Unsloth files) to continue training or to evaluate. */
+  importAdapter(files: ExportedAdapter): Promise<void>;
+  exportHints(): Promise<string>;
+  importHints(json: string): Promise<void>;
+  editHint(id: string, change: Partial<Pick<HintRecord, 'description' | 'weight' | 'pinned'>> | 'delete'): Promise<HintRecord[]>;
+}
