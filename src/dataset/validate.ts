@@ -4,10 +4,15 @@
  * is not one read-only query, and (when `inspectGold` is given, e.g. SqlEvaluator.inspectGold) a
  * gold query that fails or runs too long on the synthetic databases. Nothing here throws on data.
  */
-import type { GoldReport } from '../sql/example-suite';
+import { sqlExampleOf, type GoldReport, type SqlExampleInput } from '../sql/example-suite';
 import { checkReadOnlyQuery } from '../sql/read-only-guard';
 import { parseSchema, SchemaError } from '../sql/schema';
 import type { DatasetExample, ProblemKind, RowProblem, SqlRow } from './types';
+
+/** inspectGold for validateRows from an SqlEvaluator (same example view as reward scoring, so its databases are reused). */
+export function goldInspector(evaluator: { inspectGold(example: SqlExampleInput): Promise<GoldReport> }): (row: SqlRow) => Promise<GoldReport> {
+  return (row) => evaluator.inspectGold(sqlExampleOf(row));
+}
 
 export interface ValidationOptions {
   /** Id prefix: ids are "<source>#<index>". */

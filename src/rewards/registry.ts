@@ -12,7 +12,7 @@
  */
 import { extractSql, type ExtractedSql } from '../prompt/extract-sql';
 import type { EvaluationReport } from '../sql/evaluator';
-import type { SqlExampleInput } from '../sql/example-suite';
+import { sqlExampleOf, type SqlExampleInput } from '../sql/example-suite';
 import { checkAnswer } from './answer-check';
 import { executionEquivalenceReward, executionPartialReward } from './execution-rewards';
 import { matchFormatApproximately, matchFormatExactly } from './format-rewards';
@@ -121,7 +121,7 @@ export class RewardRegistry {
     let executions: (EvaluationReport | null)[] = completions.map(() => null);
     if (this.needsExecution) {
       if (!executor) throw new Error(`rewards ${this.entries.filter((e) => e.reward.needsExecution).map((e) => e.reward.name).join(', ')} need an SQL executor`);
-      executions = await executor.evaluateGroup({ context: example.context, gold: example.answer, question: example.question }, extracted.map((e) => e?.sql ?? null));
+      executions = await executor.evaluateGroup(sqlExampleOf(example), extracted.map((e) => e?.sql ?? null));
     }
     const names = this.names();
     const weights = this.weights();

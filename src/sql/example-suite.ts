@@ -23,6 +23,11 @@ export interface SqlExampleInput {
   question?: string;
 }
 
+/** The SQL side's view of a dataset row ({question, context, answer}); use it everywhere so caches agree. */
+export function sqlExampleOf(row: { question: string; context: string; answer: string }): SqlExampleInput {
+  return { context: row.context, gold: row.answer, question: row.question };
+}
+
 export interface SuiteOptions {
   /** Run seed: same seed, same databases. */
   seed?: number;

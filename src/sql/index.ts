@@ -10,6 +10,7 @@ export {
   evaluateOnSuite,
   prepareQuery,
   summarizeGold,
+  sqlExampleOf,
   ExampleSuiteError,
   type CandidateEvaluation,
   type CandidateStatus,

@@ -71,6 +71,8 @@ export interface PoolStats {
   replacedAfterTimeout: number;
   crashed: number;
   completed: number;
+  /** Workers retired after producing an over-size result (their wasm heap never shrinks). */
+  recycled: number;
 }
 
 const exampleKey = (r: SqlWorkerRequest) => `${r.example.context}\u0000${r.example.gold}`;
@@ -85,7 +87,7 @@ export class SqlWorkerPool {
   readonly stepTimeoutMs: number;
   readonly startupTimeoutMs: number;
   readonly candidateTimeoutMs: number;
-  readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, crashed: 0, completed: 0 };
+  readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, crashed: 0, completed: 0, recycled: 0 };
 
   constructor(private readonly factory: WorkerFactory, options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
@@ -204,6 +206,13 @@ export class SqlWorkerPool {
         if (msg.type === 'result') {
           this.stats.completed++;
           task.resolve(msg.response);
+          // A result over the size cap was materialised inside the worker first: sql.js's memory
+          // grew to hold it and never shrinks, so this worker is retired for a fresh one.
+          if (msg.response.kind === 'evaluate' && msg.response.candidate?.errorKind === 'too-large') {
+            this.stats.recycled++;
+            this.remove(slot, undefined);
+            return;
+          }
         } else task.reject(new SqlWorkerError(`SQL worker failed: ${msg.message}`));
         this.pump();
         return;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDatasetText } from '../../../src/dataset/parse-rows';
-import { validateRows } from '../../../src/dataset/validate';
+import { goldInspector, validateRows } from '../../../src/dataset/validate';
 import { SqlEvaluator } from '../../../src/sql/evaluator';
 import { nodeWorkerFactory } from '../../../src/sql/worker-port-node';
 
@@ -24,7 +24,7 @@ describe('validateRows', () => {
   it('counts, explains and skips every kind of bad row, never throwing', async () => {
     const parsed = parseDatasetText(lines.join('\n'), { format: 'jsonl' });
     const progress: number[] = [];
-    const r = await validateRows(parsed, { source: 'upload', inspectGold: (row) => evaluator.inspectGold({ context: row.context, gold: row.answer }), onProgress: (d) => progress.push(d) });
+    const r = await validateRows(parsed, { source: 'upload', inspectGold: goldInspector(evaluator), onProgress: (d) => progress.push(d) });
     expect(r.examples.map((e) => e.id)).toEqual(['upload#0', 'upload#8']);
     expect(r.examples[0]).toMatchObject(good);
     expect(r.skipped.map((s) => [s.index, s.kind])).toEqual([

@@ -88,6 +88,15 @@ describe('SqlEvaluator on node:worker_threads', () => {
     }
   });
 
+  it('a result over the size cap is an error, and the worker that built it is replaced', async () => {
+    const before = evaluator.pool.stats.recycled;
+    // 5 MB of text in one cell: over the 4 MB result cap.
+    const r = await evaluator.evaluate(example, "SELECT printf('%.*c', 5000000, 'x')");
+    expect(r.candidate).toMatchObject({ status: 'error', errorKind: 'too-large' });
+    expect(evaluator.pool.stats.recycled).toBe(before + 1);
+    expect((await evaluator.evaluate(example, example.gold)).candidate?.equivalent).toBe(true);
+  });
+
   it('reports unusable gold queries instead of throwing', async () => {
     expect(await evaluator.inspectGold({ context: '', gold: 'SELECT 1' })).toMatchObject({ ok: false, kind: 'schema' });
     expect(await evaluator.inspectGold({ context: 'CREATE TABLE t (a INT)', gold: 'SELECT b FROM t' })).toMatchObject({ ok: false, kind: 'gold-error' });
