@@ -5,14 +5,14 @@
  * two columns when the table has a column named away). We decide deliberately, for gold and
  * generated SQL alike: a double-quoted token in a value position is a string literal. Value
  * positions are the right operand of a comparison (= == != <> < > <= >=), of IS / LIKE / GLOB /
- * REGEXP / MATCH, the bounds of BETWEEN, the items of an IN (...) list, and the operand of
- * WHEN / THEN / ELSE. A token followed by "." or "(" (a qualified name or a function) is never a
+ * REGEXP / MATCH, the bounds of BETWEEN, the items of an IN (...) list, the operand of THEN / ELSE,
+ * and a lone operand between WHEN and THEN (CASE x WHEN "a" THEN ...). A token followed by "." or "(" (a qualified name or a function) is never a
  * value. Every other double-quoted token is left as it is, i.e. to SQLite's usual rule.
  */
 import { significant, tokenize, quoteString, type Token } from './lexer';
 
 const COMPARISON_OPS = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
-const VALUE_AFTER_WORDS = new Set(['IS', 'LIKE', 'GLOB', 'REGEXP', 'MATCH', 'BETWEEN', 'WHEN', 'THEN', 'ELSE']);
+const VALUE_AFTER_WORDS = new Set(['IS', 'LIKE', 'GLOB', 'REGEXP', 'MATCH', 'BETWEEN', 'THEN', 'ELSE']);
 
 export interface DoubleQuotedRewrite {
   /** The SQL with value-position double-quoted tokens rewritten as 'single-quoted' strings. */
@@ -55,6 +55,8 @@ export function valuePositionDoubleQuotes(sig: readonly Token[]): Set<number> {
     else if (prev?.kind === 'word' && VALUE_AFTER_WORDS.has(prev.value)) isValue = true;
     else if (prev?.kind === 'word' && prev.value === 'NOT' && sig[i - 2]?.kind === 'word' && sig[i - 2]!.value === 'IS') isValue = true;
     else if (betweenAnds.has(i - 1)) isValue = true;
+    // CASE x WHEN "a" THEN: a value. CASE WHEN "flag" = 1: the start of a condition, left alone.
+    else if (prev?.kind === 'word' && prev.value === 'WHEN' && next?.kind === 'word' && next.value === 'THEN') isValue = true;
     else if (frame.inList && (prev?.text === '(' || prev?.text === ',')) isValue = true;
     if (isValue) out.add(i);
   }

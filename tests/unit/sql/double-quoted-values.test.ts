@@ -12,6 +12,7 @@ describe('normalizeDoubleQuotedValues', () => {
     ['SELECT a FROM t WHERE b = "say ""hi"""', `SELECT a FROM t WHERE b = 'say "hi"'`, ['say "hi"']],
     ['SELECT CASE WHEN a = 1 THEN "one" ELSE "other" END FROM t', "SELECT CASE WHEN a = 1 THEN 'one' ELSE 'other' END FROM t", ['one', 'other']],
     ['SELECT a FROM t WHERE b IS NOT "x"', "SELECT a FROM t WHERE b IS NOT 'x'", ['x']],
+    ['SELECT CASE a WHEN "p" THEN 1 END FROM t', "SELECT CASE a WHEN 'p' THEN 1 END FROM t", ['p']],
   ])('rewrites values in %j', (sql, expected, values) => {
     expect(normalizeDoubleQuotedValues(sql)).toEqual({ sql: expected, rewritten: values });
   });
@@ -21,6 +22,7 @@ describe('normalizeDoubleQuotedValues', () => {
     'SELECT count(*) AS "total" FROM t GROUP BY "grp" ORDER BY "total"',
     'SELECT a FROM t WHERE b IN (SELECT "c" FROM u)',
     'SELECT a FROM t WHERE "b" = 1',
+    'SELECT CASE WHEN "flag" = 1 THEN a END FROM t',
   ])('leaves identifiers alone in %j', (sql) => {
     expect(normalizeDoubleQuotedValues(sql)).toEqual({ sql, rewritten: [] });
   });
