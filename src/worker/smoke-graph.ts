@@ -1,13 +1,10 @@
 /**
- * The smoke-test model: Y = MatMul(A, B) + C, with A [m, k], B [k, n], C [n] broadcast over rows.
- *
- * `buildMatMulAddModel` is the only place that knows how the ONNX bytes are made. It uses onnx-proto
- * today; swap its body for the project's graph builder (src/graph) when that lands.
+ * The smoke-test model: Y = MatMul(A, B) + C, with A [m, k], B [k, n], C [n] broadcast over rows,
+ * built with the project's graph builder, the same path every step graph takes to onnxruntime.
  */
-import onnxProto, { type onnx as Onnx } from 'onnx-proto';
-
-// onnx-proto is CommonJS; a default import works the same under Vite, Vitest and Node.
-const { onnx } = onnxProto;
+import { Graph } from '../graph/graph';
+import { toModelProto } from '../graph/onnx';
+import * as op from '../graph/ops';
 
 export interface MatMulAddDims {
   m: number;
@@ -15,27 +12,17 @@ export interface MatMulAddDims {
   n: number;
 }
 
-export function buildMatMulAddModel({ m, k, n }: MatMulAddDims): Uint8Array {
-  const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const tensor = (name: string, shape: number[]): Onnx.IValueInfoProto => ({
-    name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: shape.map((dimValue) => ({ dimValue })) } } },
-  });
-  const model: Onnx.IModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'webgrpo-smoke',
-    graph: {
-      name: 'matmul_add',
-      node: [
-        { opType: 'MatMul', input: ['A', 'B'], output: ['AB'], name: 'matmul' },
-        { opType: 'Add', input: ['AB', 'C'], output: ['Y'], name: 'add' },
-      ],
-      input: [tensor('A', [m, k]), tensor('B', [k, n]), tensor('C', [n])],
-      output: [tensor('Y', [m, n])],
-    },
-  };
-  return onnx.ModelProto.encode(model).finish();
+export function buildMatMulAddGraph({ m, k, n }: MatMulAddDims): Graph {
+  const g = new Graph('matmul_add');
+  const a = g.input('A', 'float32', [m, k]);
+  const b = g.input('B', 'float32', [k, n]);
+  const c = g.input('C', 'float32', [n]);
+  g.output(op.add(op.matmul(a, b), c), 'Y');
+  return g;
+}
+
+export function buildMatMulAddModel(dims: MatMulAddDims): Uint8Array {
+  return toModelProto(buildMatMulAddGraph(dims));
 }
 
 /** The same computation in plain JS, accumulated in float64: the reference the GPU result is checked against. */
