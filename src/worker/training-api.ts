@@ -5,6 +5,7 @@
 import type { MetricsRow } from '../grpo/metrics';
 import type { GRPOConfigInput } from '../grpo/config';
 import type { TrainingMode } from '../hints/config';
+import type { PolicyHint } from '../hints/types';
 import type { Backend } from '../runtime/ort';
 
 export type { MetricsRow, TrainingMode };
@@ -88,16 +89,8 @@ export interface EvalRecord {
   examples: number;
 }
 
-export interface HintRecord {
-  id: string;
-  hint_type: 'prefer' | 'avoid';
-  pattern: string;
-  description: string;
-  weight: number;
-  tables: string[];
-  evidence_count: number;
-  pinned: boolean;
-}
+/** A hint as the dashboard shows it (the store's PolicyHint without its audit history). */
+export type HintRecord = Pick<PolicyHint, 'id' | 'hint_type' | 'pattern' | 'description' | 'weight' | 'tables' | 'evidence_count' | 'pinned'>;
 
 export type TrainingEvent =
   | ProgressEvent
