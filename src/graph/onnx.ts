@@ -70,9 +70,9 @@ function tensorProto(name: string, values: ArrayLike<number>, dtype: DType, shap
   return { name, dataType: ONNX_DTYPE[dtype], dims: [...shape], rawData: encodeValues(values, dtype) };
 }
 
-/** The nodes that some graph output depends on, in their original (topological) order. */
-export function liveNodes(graph: Graph): Node[] {
-  const needed = new Set<number>(graph.outputs.map((t) => t.id));
+/** The nodes that `wanted` (default: the graph outputs) depend on, in their original (topological) order. */
+export function liveNodes(graph: Graph, wanted: readonly Tensor[] = graph.outputs): Node[] {
+  const needed = new Set<number>(wanted.map((t) => t.id));
   const live: Node[] = [];
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const n = graph.nodes[i];

@@ -4,6 +4,7 @@
  * central finite differences on it check the gradients that autodiff builds.
  */
 import type { Graph, Node, Tensor } from '../../src/graph/graph';
+import { liveNodes } from '../../src/graph/onnx';
 import { sizeOf, strides } from '../../src/graph/shape';
 
 export interface Value {
@@ -292,16 +293,7 @@ export function interpret(graph: Graph, feeds: Record<string, ArrayLike<number>>
   }
   for (const c of graph.constants) values.set(c.id, { shape: [...c.shape], data: Float64Array.from(c.data!) });
   // Only the nodes that the wanted tensors depend on.
-  const needed = new Set<number>(wanted.map((t) => t.id));
-  const live: Node[] = [];
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const n = graph.nodes[i];
-    if (n.outputs.some((o) => needed.has(o.id))) {
-      live.push(n);
-      for (const t of n.inputs) needed.add(t.id);
-    }
-  }
-  for (const n of live.reverse()) {
+  for (const n of liveNodes(graph, wanted)) {
     if (n.outputs.every((o) => values.has(o.id))) continue;
     const ins = n.inputs.map((t) => values.get(t.id));
     if (ins.some((v) => !v)) continue; // depends on something not fed (unreachable here)
