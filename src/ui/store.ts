@@ -1,9 +1,33 @@
 /**
- * App state (zustand). The store gets the engine injected, so it can be tested with a fake and the
- * UI never touches the worker directly.
+ * App state (zustand), in slices: the system checks (WebGPU, smoke test), the setup a person makes,
+ * and the training run the engine reports. The store gets the engine (and the browser's download
+ * and frame scheduling) injected, so it is tested with fakes and the UI never touches the worker.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { PresetName } from '../rewards/registry';
+import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/dashboard-api';
 import type { Backend, EngineApi, GpuStatus, SmokeResult } from '../worker/api';
+import { EngineMethodMissingError, type DashboardEngine } from '../worker/engine-client';
+import type { CheckpointInfo, ExportedAdapter, HintRecord, TrainerApi, TrainingMode } from '../worker/training-api';
+import { adapterFiles, hintsFile, metricsFile, type DownloadFile, type MetricsFormat } from './downloads';
+import {
+  buildTrainingRequest,
+  datasetSourceOf,
+  DEFAULT_DATASET_ID,
+  DEFAULT_MODEL_REPO,
+  modelSourceOf,
+  problemLines,
+  rewardsFromPreset,
+  type DatasetChoice,
+  type FieldName,
+  type ModelChoice,
+  type RewardChoice,
+  type Setup,
+} from './run-request';
+import { DEFAULT_FORM, type ScalarSettingName, type SettingsForm } from './settings-form';
+import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateForNewRun, type ReducerLimits, type TrainingState } from './training-state';
+import { readUpload } from './upload-columns';
+import type { LoraModuleName } from '../model/peft';
 
 export type GpuState =
   | { phase: 'detecting' }
@@ -17,7 +41,21 @@ export type SmokeState =
   | { phase: 'done'; result: SmokeResult }
   | { phase: 'failed'; backend: Backend; error: string };
 
-export interface AppState {
+/** Whether the chosen model is in the browser cache; 'unsupported' until the engine can tell. */
+export type CacheCheck = { phase: 'idle' } | { phase: 'checking' } | { phase: 'known'; status: ModelCacheStatus } | { phase: 'unsupported' } | { phase: 'failed'; error: string };
+
+export type DatasetCheck = { phase: 'idle' } | { phase: 'checking' } | { phase: 'unsupported' } | { phase: 'failed'; error: string };
+
+/** An outcome of a button that is not part of the run (export, import, an unavailable action). */
+export interface Notice {
+  id: number;
+  tone: 'error' | 'info';
+  text: string;
+}
+
+export type PendingAction = 'pause' | 'resume' | 'stop';
+
+interface SystemSlice {
   gpu: GpuState;
   smoke: SmokeState;
   detectGpu(): Promise<void>;
@@ -25,7 +63,63 @@ export interface AppState {
   runSmokeTest(): Promise<void>;
 }
 
+interface SetupSlice {
+  setup: Setup;
+  cacheCheck: CacheCheck;
+  datasetCheck: DatasetCheck;
+  /** The upload could not be read (bad JSON, no header...). */
+  uploadError: string | null;
+  setModel(model: ModelChoice): void;
+  checkModelCache(): Promise<void>;
+  setDataset(dataset: DatasetChoice): void;
+  uploadDataset(name: string, text: string): void;
+  setColumn(field: FieldName, column: string): void;
+  /** Asks the engine to read and validate the dataset now (counts before training). */
+  inspectDataset(): Promise<void>;
+  setSetting(name: ScalarSettingName, value: string): void;
+  setTargetModules(modules: LoraModuleName[]): void;
+  resetSettings(): void;
+  setReward(name: string, change: Partial<Omit<RewardChoice, 'name'>>): void;
+  applyRewardPreset(preset: PresetName): void;
+  setMode(mode: TrainingMode): void;
+  setBackend(backend: Backend): void;
+}
+
+interface RunSlice {
+  run: TrainingState;
+  pending: PendingAction | null;
+  /** Why the last Train click did not start a run. */
+  startProblems: string[];
+  /** The latest saved checkpoint, offered on load until dismissed or used. */
+  resumeOffer: CheckpointInfo | null;
+  notices: Notice[];
+  startTraining(resumeFrom?: string): Promise<void>;
+  pauseTraining(): Promise<void>;
+  resumeTraining(): Promise<void>;
+  stopTraining(): Promise<void>;
+  checkForCheckpoints(): Promise<void>;
+  dismissResumeOffer(): void;
+  /** Applies queued engine events now (normally done once per frame). */
+  flushEvents(): void;
+  exportMetrics(format: MetricsFormat): void;
+  exportAdapter(): Promise<void>;
+  importAdapter(files: ExportedAdapter): Promise<void>;
+  exportHints(): Promise<void>;
+  importHints(json: string): Promise<void>;
+  editHint(id: string, change: Parameters<TrainerApi['editHint']>[1]): Promise<void>;
+  dismissNotice(id: number): void;
+}
+
+export type AppState = SystemSlice & SetupSlice & RunSlice;
 export type AppStore = StoreApi<AppState>;
+
+export interface StoreDeps {
+  /** Saves a file in the browser (default: none: a store without it cannot download). */
+  download?: (file: DownloadFile) => void;
+  /** Runs `flush` soon; engine events queue until then (default: the next animation frame). */
+  schedule?: (flush: () => void) => void;
+  limits?: ReducerLimits;
+}
 
 /** WebGPU when the engine has it, else the wasm (CPU) backend; null until detection has finished. */
 export function smokeBackend(gpu: GpuState): Backend | null {
@@ -33,33 +127,294 @@ export function smokeBackend(gpu: GpuState): Backend | null {
   return gpu.phase === 'ready' && gpu.status.available ? 'webgpu' : 'wasm';
 }
 
-export function createAppStore(engine: EngineApi): AppStore {
-  return createStore<AppState>()((set, get) => ({
-    gpu: { phase: 'detecting' },
-    smoke: { phase: 'idle' },
+export const INITIAL_SETUP: Setup = {
+  model: { kind: 'hub', repo: DEFAULT_MODEL_REPO, token: '' },
+  dataset: { kind: 'hub', id: DEFAULT_DATASET_ID },
+  settings: DEFAULT_FORM,
+  rewards: rewardsFromPreset('default'),
+  mode: 'lora',
+  backend: 'webgpu',
+};
 
-    async detectGpu() {
-      set({ gpu: { phase: 'detecting' } });
-      try {
-        set({ gpu: { phase: 'ready', status: await engine.gpuInfo() } });
-      } catch (e) {
-        set({ gpu: { phase: 'failed', error: errorMessage(e) } });
-      }
-    },
-
-    async runSmokeTest() {
-      const backend = smokeBackend(get().gpu);
-      if (!backend || get().smoke.phase === 'running') return;
-      set({ smoke: { phase: 'running', backend } });
-      try {
-        set({ smoke: { phase: 'done', result: await engine.runSmokeSession(backend) } });
-      } catch (e) {
-        set({ smoke: { phase: 'failed', backend, error: errorMessage(e) } });
-      }
-    },
-  }));
+/**
+ * Next animation frame, or 250 ms if that comes first: frames stop in a hidden tab and the events
+ * must still be applied.
+ */
+export function nextFrameOrTimeout(flush: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    flush();
+  };
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(once);
+  setTimeout(once, 250);
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
+function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
+  const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus'] as const;
+  const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
+  for (const name of names) {
+    const fn = (engine as unknown as Record<string, unknown>)[name];
+    filled[name] = typeof fn === 'function' ? (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(engine, args) : missing(name);
+  }
+  return filled as unknown as DashboardEngine;
 }
+
+export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: StoreDeps = {}): AppStore {
+  const engine = withTrainerFallback(engineIn);
+  const schedule = deps.schedule ?? nextFrameOrTimeout;
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  let queue: DashboardEvent[] = [];
+  let flushScheduled = false;
+  /** Bumped per run: events of an earlier run that arrive late are dropped. */
+  let runToken = 0;
+  let noticeId = 0;
+
+  return createStore<AppState>()((set, get) => {
+    const notify = (tone: Notice['tone'], text: string) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, tone, text }] }));
+    const explain = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    const download = (file: DownloadFile) => {
+      if (!deps.download) throw new Error('this store was created without a download function');
+      deps.download(file);
+    };
+    /** Runs an engine call for a button; failures become a notice instead of an unhandled rejection. */
+    const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await call();
+      } catch (e) {
+        notify('error', e instanceof EngineMethodMissingError ? `${what} is not available yet: ${e.message}.` : `${what} failed: ${explain(e)}`);
+        return undefined;
+      }
+    };
+    const updateSetup = (change: Partial<Setup>) => set((s) => ({ setup: { ...s.setup, ...change }, startProblems: [] }));
+
+    return {
+      // ---- System checks ----
+      gpu: { phase: 'detecting' },
+      smoke: { phase: 'idle' },
+
+      async detectGpu() {
+        set({ gpu: { phase: 'detecting' } });
+        try {
+          const status = await engine.gpuInfo();
+          set((s) => ({ gpu: { phase: 'ready', status }, setup: status.available ? s.setup : { ...s.setup, backend: 'wasm' } }));
+        } catch (e) {
+          set({ gpu: { phase: 'failed', error: explain(e) } });
+        }
+      },
+
+      async runSmokeTest() {
+        const backend = smokeBackend(get().gpu);
+        if (!backend || get().smoke.phase === 'running') return;
+        set({ smoke: { phase: 'running', backend } });
+        try {
+          set({ smoke: { phase: 'done', result: await engine.runSmokeSession(backend) } });
+        } catch (e) {
+          set({ smoke: { phase: 'failed', backend, error: explain(e) } });
+        }
+      },
+
+      // ---- Setup ----
+      setup: INITIAL_SETUP,
+      cacheCheck: { phase: 'idle' },
+      datasetCheck: { phase: 'idle' },
+      uploadError: null,
+
+      setModel(model) {
+        const kindChanged = model.kind !== get().setup.model.kind;
+        updateSetup({ model });
+        if (kindChanged) void get().checkModelCache();
+      },
+
+      async checkModelCache() {
+        const source = modelSourceOf(get().setup.model);
+        if ('problem' in source) return set({ cacheCheck: { phase: 'idle' } });
+        set({ cacheCheck: { phase: 'checking' } });
+        try {
+          const status = await engine.modelCacheStatus(source);
+          set({ cacheCheck: { phase: 'known', status } });
+        } catch (e) {
+          set({ cacheCheck: e instanceof EngineMethodMissingError ? { phase: 'unsupported' } : { phase: 'failed', error: explain(e) } });
+        }
+      },
+
+      setDataset(dataset) {
+        updateSetup({ dataset });
+        set({ uploadError: null, datasetCheck: { phase: 'idle' } });
+      },
+
+      uploadDataset(name, text) {
+        const { error, ...file } = readUpload(name, text);
+        updateSetup({ dataset: { kind: 'upload', file } });
+        set({ uploadError: error ?? null, datasetCheck: { phase: 'idle' } });
+      },
+
+      setColumn(field, column) {
+        const dataset = get().setup.dataset;
+        if (dataset.kind !== 'upload' || !dataset.file) return;
+        updateSetup({ dataset: { kind: 'upload', file: { ...dataset.file, mapping: { ...dataset.file.mapping, [field]: column } } } });
+      },
+
+      async inspectDataset() {
+        const source = datasetSourceOf(get().setup.dataset);
+        if ('problem' in source) return set({ datasetCheck: { phase: 'failed', error: source.problem } });
+        set({ datasetCheck: { phase: 'checking' } });
+        try {
+          const report: DatasetReport = await engine.inspectDataset(source);
+          set((s) => ({ datasetCheck: { phase: 'idle' }, run: { ...s.run, dataset: report } }));
+        } catch (e) {
+          set({ datasetCheck: e instanceof EngineMethodMissingError ? { phase: 'unsupported' } : { phase: 'failed', error: explain(e) } });
+        }
+      },
+
+      setSetting(name, value) {
+        updateSetup({ settings: { ...get().setup.settings, [name]: value } });
+      },
+
+      setTargetModules(modules) {
+        updateSetup({ settings: { ...get().setup.settings, lora_target_modules: modules } });
+      },
+
+      resetSettings() {
+        updateSetup({ settings: DEFAULT_FORM });
+      },
+
+      setReward(name, change) {
+        updateSetup({ rewards: get().setup.rewards.map((r) => (r.name === name ? { ...r, ...change } : r)) });
+      },
+
+      applyRewardPreset(preset) {
+        updateSetup({ rewards: rewardsFromPreset(preset) });
+      },
+
+      setMode(mode) {
+        updateSetup({ mode });
+      },
+
+      setBackend(backend) {
+        updateSetup({ backend });
+      },
+
+      // ---- Run ----
+      run: INITIAL_TRAINING_STATE,
+      pending: null,
+      startProblems: [],
+      resumeOffer: null,
+      notices: [],
+
+      async startTraining(resumeFrom) {
+        if (isActive(get().run.phase) || get().pending) return;
+        const built = buildTrainingRequest(get().setup, resumeFrom);
+        if ('problems' in built) return set({ startProblems: problemLines(built.problems) });
+        const token = ++runToken;
+        queue = [];
+        set((s) => ({ run: stateForNewRun(s.run), startProblems: [], resumeOffer: null }));
+        const onEvent = (event: DashboardEvent) => {
+          if (token !== runToken) return;
+          queue.push(event);
+          if (!flushScheduled) {
+            flushScheduled = true;
+            schedule(() => get().flushEvents());
+          }
+        };
+        // startTraining may resolve at once or when the run ends: events, not this promise, drive the state.
+        try {
+          await engine.startTraining(built.request, onEvent);
+        } catch (e) {
+          if (token !== runToken) return;
+          get().flushEvents();
+          const message = e instanceof EngineMethodMissingError ? `${e.message}: training cannot start until the engine implements it.` : explain(e);
+          set((s) => ({ run: { ...s.run, phase: 'failed', errors: [...s.run.errors, message] } }));
+          return;
+        }
+        if (token === runToken) get().flushEvents();
+      },
+
+      async pauseTraining() {
+        set({ pending: 'pause' });
+        await attempt('Pause', () => engine.pause());
+        set({ pending: null });
+      },
+
+      async resumeTraining() {
+        set({ pending: 'resume' });
+        await attempt('Resume', () => engine.resume());
+        set({ pending: null });
+      },
+
+      async stopTraining() {
+        set({ pending: 'stop' });
+        await attempt('Stop', () => engine.stop());
+        set({ pending: null });
+      },
+
+      async checkForCheckpoints() {
+        try {
+          const checkpoints = await engine.listCheckpoints();
+          const latest = [...checkpoints].sort((a, b) => b.step - a.step || b.createdAt.localeCompare(a.createdAt))[0] ?? null;
+          set({ resumeOffer: latest });
+        } catch (e) {
+          // An engine without checkpoints simply has nothing to offer; other failures are worth saying.
+          if (!(e instanceof EngineMethodMissingError)) notify('error', `Could not list saved checkpoints: ${explain(e)}`);
+        }
+      },
+
+      dismissResumeOffer() {
+        set({ resumeOffer: null });
+      },
+
+      flushEvents() {
+        flushScheduled = false;
+        if (queue.length === 0) return;
+        const events = queue;
+        queue = [];
+        set((s) => ({ run: applyEvents(s.run, events, limits) }));
+      },
+
+      exportMetrics(format) {
+        download(metricsFile(get().run.metrics, format));
+      },
+
+      async exportAdapter() {
+        const adapter = await attempt('Exporting the adapter', () => engine.exportAdapter());
+        if (adapter) for (const file of adapterFiles(adapter)) download(file);
+      },
+
+      async importAdapter(files) {
+        const done = await attempt('Importing the adapter', async () => {
+          await engine.importAdapter(files);
+          return true;
+        });
+        if (done) notify('info', 'Adapter loaded: training continues from it, and evaluation uses it.');
+      },
+
+      async exportHints() {
+        const json = await attempt('Exporting hints', () => engine.exportHints());
+        if (json !== undefined) download(hintsFile(json));
+      },
+
+      async importHints(json) {
+        const done = await attempt('Importing hints', async () => {
+          await engine.importHints(json);
+          return true;
+        });
+        if (done) notify('info', 'Hints imported; the table shows them with the engine\'s next hints report.');
+      },
+
+      async editHint(id, change) {
+        const hints: HintRecord[] | undefined = await attempt('Editing the hint', () => engine.editHint(id, change));
+        // Keep each hint's history (the edit result carries none) for the rows that remain.
+        if (hints) set((s) => ({ run: { ...s.run, hints: hints.map((h) => ({ ...s.run.hints.find((o) => o.id === h.id), ...h })) } }));
+      },
+
+      dismissNotice(id) {
+        set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+      },
+    };
+  });
+}
+
+export type { SettingsForm };

@@ -1,0 +1,109 @@
+/**
+ * Which metrics each plot shows (TRL's metric names) and the columnar buffers uPlot draws from.
+ * Buffers grow by appending the rows that arrived since the last frame, so a plot with thousands of
+ * steps never rebuilds its arrays on each new step.
+ */
+import type { MetricsRow } from '../grpo/metrics';
+
+export interface SeriesSpec {
+  key: string;
+  label: string;
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** Series to draw, given every metric name logged so far. */
+  series(keys: ReadonlySet<string>): SeriesSpec[];
+  /** Shown instead of a plot when none of its series has been logged. */
+  emptyNote: string;
+}
+
+const REWARD_MEAN = /^rewards\/(.+)\/mean$/;
+
+function single(key: string, label = key): (keys: ReadonlySet<string>) => SeriesSpec[] {
+  return (keys) => (keys.has(key) ? [{ key, label }] : []);
+}
+
+export const CHARTS: readonly ChartSpec[] = [
+  {
+    id: 'reward',
+    title: 'Reward',
+    // The total first, then each reward function's mean in name order.
+    series: (keys) => [
+      ...(keys.has('reward') ? [{ key: 'reward', label: 'total (weighted)' }] : []),
+      ...[...keys].filter((k) => REWARD_MEAN.test(k)).sort().map((k) => ({ key: k, label: k.match(REWARD_MEAN)![1]! })),
+    ],
+    emptyNote: 'No reward logged yet.',
+  },
+  { id: 'reward_std', title: 'Reward std (within groups)', series: single('reward_std'), emptyNote: 'No reward_std logged yet.' },
+  { id: 'loss', title: 'Loss', series: single('loss'), emptyNote: 'No loss logged yet.' },
+  { id: 'kl', title: 'KL to the base model', series: single('kl'), emptyNote: 'KL is logged only when beta > 0.' },
+  { id: 'grad_norm', title: 'Gradient norm (before clipping)', series: single('grad_norm'), emptyNote: 'No grad_norm logged yet.' },
+  {
+    id: 'completion_length',
+    title: 'Completion length (tokens)',
+    series: (keys) =>
+      (
+        [
+          ['completions/mean_length', 'mean'],
+          ['completions/min_length', 'min'],
+          ['completions/max_length', 'max'],
+        ] as const
+      )
+        .filter(([k]) => keys.has(k))
+        .map(([key, label]) => ({ key, label })),
+    emptyNote: 'No completion lengths logged yet.',
+  },
+  { id: 'learning_rate', title: 'Learning rate', series: single('learning_rate'), emptyNote: 'No learning rate logged yet.' },
+];
+
+/** Columns for uPlot: x (steps) and one y array per series; non-finite values become gaps (null). */
+export class SeriesBuffer {
+  readonly x: number[] = [];
+  readonly ys: (number | null)[][];
+  private epoch: number;
+
+  constructor(
+    readonly keys: readonly string[],
+    epoch = 0,
+  ) {
+    this.ys = keys.map(() => []);
+    this.epoch = epoch;
+  }
+
+  get length(): number {
+    return this.x.length;
+  }
+
+  /**
+   * Brings the buffer up to `rows`. Returns 'appended' (new rows added), 'unchanged', or 'reset'
+   * when the rows are not an extension of what it holds (a new epoch or fewer rows): the caller
+   * then makes a new buffer.
+   */
+  sync(rows: readonly MetricsRow[], epoch: number): 'appended' | 'unchanged' | 'reset' {
+    if (epoch !== this.epoch || rows.length < this.x.length) return 'reset';
+    if (rows.length === this.x.length) return 'unchanged';
+    for (let i = this.x.length; i < rows.length; i++) {
+      const row = rows[i]!;
+      this.x.push(row.step);
+      this.keys.forEach((k, s) => {
+        const v = row[k];
+        this.ys[s]!.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+      });
+    }
+    return 'appended';
+  }
+
+  /** uPlot's AlignedData: [x, ...ys]. */
+  data(): [number[], ...(number | null)[][]] {
+    return [this.x, ...this.ys];
+  }
+}
+
+/** Every metric name in rows[from..], added to `into` (grows as rows arrive, never shrinks within an epoch). */
+export function collectKeys(rows: readonly MetricsRow[], from: number, into: Set<string>): boolean {
+  const before = into.size;
+  for (let i = from; i < rows.length; i++) for (const k of Object.keys(rows[i]!)) if (k !== 'step') into.add(k);
+  return into.size !== before;
+}

@@ -1,0 +1,114 @@
+/**
+ * The setup a person makes (model, dataset, settings, rewards, mode, backend) and the one function
+ * that turns it into a TrainingRequest or says, field by field, why it cannot.
+ */
+import { DEFAULT_DATASET_ID } from '../dataset/hub';
+import type { TrainingMode } from '../hints/config';
+import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
+import type { Backend } from '../runtime/ort';
+import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
+import { validateSettings, type SettingsForm } from './settings-form';
+
+export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
+export { DEFAULT_DATASET_ID };
+
+export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-tiny' };
+
+export type FieldName = 'question' | 'context' | 'answer';
+export type ColumnChoice = Record<FieldName, string>;
+
+export interface UploadedDataset {
+  name: string;
+  text: string;
+  /** Column names found in the file (empty if they could not be read). */
+  columns: string[];
+  /** Source column per field; '' where none is chosen yet. */
+  mapping: ColumnChoice;
+}
+
+export type DatasetChoice = { kind: 'hub'; id: string } | { kind: 'sample' } | { kind: 'upload'; file: UploadedDataset | null };
+
+export interface RewardChoice {
+  name: string;
+  enabled: boolean;
+  /** As typed. */
+  weight: string;
+}
+
+export interface Setup {
+  model: ModelChoice;
+  dataset: DatasetChoice;
+  settings: SettingsForm;
+  rewards: RewardChoice[];
+  mode: TrainingMode;
+  backend: Backend;
+}
+
+/** Every known reward, with a preset's picks enabled and weighted. */
+export function rewardsFromPreset(preset: PresetName): RewardChoice[] {
+  const weights = PRESETS[preset];
+  return ALL_REWARDS.map((r) => ({ name: r.name, enabled: r.name in weights, weight: String(weights[r.name] ?? 1) }));
+}
+
+/** "owner/name" with the characters the hub allows. */
+export function isRepoId(text: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(text.trim());
+}
+
+export type SetupProblems = Partial<Record<'model' | 'dataset' | 'settings' | 'rewards', string[]>>;
+
+export function modelSourceOf(model: ModelChoice): ModelSource | { problem: string } {
+  if (model.kind === 'bundled-tiny') return { kind: 'bundled-tiny' };
+  const repo = model.repo.trim();
+  if (!isRepoId(repo)) return { problem: `"${repo}" is not a Hugging Face repo id (owner/name)` };
+  const token = model.token.trim();
+  return token ? { kind: 'hub', repo, token } : { kind: 'hub', repo };
+}
+
+export function datasetSourceOf(dataset: DatasetChoice): DatasetSource | { problem: string } {
+  if (dataset.kind === 'sample') return { kind: 'sample' };
+  if (dataset.kind === 'hub') {
+    const id = dataset.id.trim();
+    return isRepoId(id) ? { kind: 'hub', id } : { problem: `"${id}" is not a Hugging Face dataset id (owner/name)` };
+  }
+  const file = dataset.file;
+  if (!file) return { problem: 'choose a file to upload' };
+  const unmapped = (Object.keys(file.mapping) as FieldName[]).filter((f) => !file.mapping[f]);
+  if (unmapped.length > 0) return { problem: `choose the column for ${unmapped.join(', ')}` };
+  return { kind: 'upload', name: file.name, text: file.text, mapping: { ...file.mapping } };
+}
+
+export function rewardsOf(rewards: readonly RewardChoice[]): { name: string; weight: number }[] | { problem: string[] } {
+  const chosen = rewards.filter((r) => r.enabled);
+  if (chosen.length === 0) return { problem: ['choose at least one reward function'] };
+  const problems: string[] = [];
+  const out = chosen.map((r) => {
+    const weight = Number(r.weight.trim());
+    if (r.weight.trim() === '' || !Number.isFinite(weight)) problems.push(`weight of ${r.name} must be a number, got '${r.weight}'`);
+    return { name: r.name, weight };
+  });
+  return problems.length ? { problem: problems } : out;
+}
+
+/** The request for this setup, or every problem that stops it. */
+export function buildTrainingRequest(setup: Setup, resumeFrom?: string): { request: TrainingRequest } | { problems: SetupProblems } {
+  const problems: SetupProblems = {};
+  const model = modelSourceOf(setup.model);
+  if ('problem' in model) problems.model = [model.problem];
+  const dataset = datasetSourceOf(setup.dataset);
+  if ('problem' in dataset) problems.dataset = [dataset.problem];
+  const settings = validateSettings(setup.settings);
+  if (settings.errors.length) problems.settings = settings.errors;
+  const rewards = rewardsOf(setup.rewards);
+  if ('problem' in rewards) problems.rewards = rewards.problem;
+  if ('problem' in model || 'problem' in dataset || 'problem' in rewards || settings.errors.length) return { problems };
+  const request: TrainingRequest = { model, dataset, config: settings.input, rewards, mode: setup.mode, backend: setup.backend };
+  if (resumeFrom !== undefined) request.resumeFrom = resumeFrom;
+  return { request };
+}
+
+/** Every problem as one line each, for the summary under the Train button. */
+export function problemLines(problems: SetupProblems): string[] {
+  const label = { model: 'Model', dataset: 'Dataset', settings: 'Settings', rewards: 'Rewards' } as const;
+  return (Object.keys(label) as (keyof SetupProblems)[]).flatMap((k) => (problems[k] ?? []).map((p) => `${label[k]}: ${p}`));
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../../../src/rewards/registry';
+import { buildTrainingRequest, isRepoId, problemLines, rewardsFromPreset, type Setup } from '../../../src/ui/run-request';
+import { DEFAULT_FORM } from '../../../src/ui/settings-form';
+import { INITIAL_SETUP } from '../../../src/ui/store';
+import { guessMapping, listColumns, needsMapping, readUpload } from '../../../src/ui/upload-columns';
+
+const setup = (change: Partial<Setup>): Setup => ({ ...INITIAL_SETUP, ...change });
+
+describe('training request', () => {
+  it('defaults: unsloth/gemma-3-1b-it, b-mc2/sql-create-context, the default reward preset, LoRA on WebGPU', () => {
+    const built = buildTrainingRequest(INITIAL_SETUP);
+    if (!('request' in built)) throw new Error(problemLines(built.problems).join('; '));
+    expect(built.request.model).toEqual({ kind: 'hub', repo: 'unsloth/gemma-3-1b-it' });
+    expect(built.request.dataset).toEqual({ kind: 'hub', id: 'b-mc2/sql-create-context' });
+    expect(built.request.rewards).toEqual(Object.entries(PRESETS.default).map(([name, weight]) => ({ name, weight })));
+    expect(built.request.mode).toBe('lora');
+    expect(built.request.backend).toBe('webgpu');
+    expect(built.request.config.num_generations).toBe(4);
+    expect(built.request.resumeFrom).toBeUndefined();
+  });
+
+  it('the tiny model and the sample with tiny settings, resuming a checkpoint', () => {
+    const built = buildTrainingRequest(
+      setup({ model: { kind: 'bundled-tiny' }, dataset: { kind: 'sample' }, settings: { ...DEFAULT_FORM, per_device_train_batch_size: '8', max_completion_length: '16', max_steps: '3' } }),
+      'ck-2',
+    );
+    expect('request' in built && built.request).toMatchObject({
+      model: { kind: 'bundled-tiny' },
+      dataset: { kind: 'sample' },
+      config: { per_device_train_batch_size: 8, max_completion_length: 16, max_steps: 3 },
+      resumeFrom: 'ck-2',
+    });
+  });
+
+  it('sends the hub token only when one is given', () => {
+    const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'me/gemma', token: ' hf_x ' } }));
+    expect('request' in built && built.request.model).toEqual({ kind: 'hub', repo: 'me/gemma', token: 'hf_x' });
+  });
+
+  it('collects every problem, each under its part of the setup', () => {
+    const rewards = rewardsFromPreset('default').map((r) => ({ ...r, enabled: false }));
+    const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'gemma', token: '' }, dataset: { kind: 'upload', file: null }, settings: { ...DEFAULT_FORM, beta: '-1' }, rewards }));
+    if (!('problems' in built)) throw new Error('expected problems');
+    expect(problemLines(built.problems)).toEqual([
+      'Model: "gemma" is not a Hugging Face repo id (owner/name)',
+      'Dataset: choose a file to upload',
+      'Settings: beta must be a number ≥ 0, got -1',
+      'Rewards: choose at least one reward function',
+    ]);
+  });
+
+  it('rejects a reward weight that is not a number', () => {
+    const rewards = rewardsFromPreset('doc000').map((r) => (r.name === 'check_answer' ? { ...r, weight: 'x' } : r));
+    const built = buildTrainingRequest(setup({ rewards }));
+    expect('problems' in built && built.problems.rewards).toEqual(["weight of check_answer must be a number, got 'x'"]);
+  });
+
+  it('knows repo ids', () => {
+    expect(isRepoId('unsloth/gemma-3-1b-it')).toBe(true);
+    expect(isRepoId('b-mc2/sql-create-context')).toBe(true);
+    expect(isRepoId('gemma')).toBe(false);
+    expect(isRepoId('a/b/c')).toBe(false);
+  });
+});
+
+describe('upload columns', () => {
+  it('reads CSV headers, JSON and JSONL keys', () => {
+    expect(listColumns('question,context,answer\n"a, b",c,d\n', 'x.csv')).toEqual(['question', 'context', 'answer']);
+    expect(listColumns('[{"nl":"q","ddl":"c"},{"sql":"s"}]', 'x.json')).toEqual(['nl', 'ddl', 'sql']);
+    expect(listColumns('{"q":1}\nnot json\n{"schema":2}\n', 'x.jsonl')).toEqual(['q', 'schema']);
+  });
+
+  it('guesses the usual names and leaves the others for the person', () => {
+    expect(guessMapping(['utterance', 'schema', 'gold_sql'])).toEqual({ question: 'utterance', context: 'schema', answer: 'gold_sql' });
+    expect(guessMapping(['Q', 'Tables', 'SQL'])).toEqual({ question: '', context: '', answer: 'SQL' });
+  });
+
+  it('an upload with unusual names needs the mapping form; an unreadable one says why', () => {
+    const odd = readUpload('odd.csv', 'Q,Tables,SQL\na,b,c\n');
+    expect(odd.error).toBeUndefined();
+    expect(needsMapping(odd)).toBe(true);
+    expect(needsMapping(readUpload('ok.csv', 'question,context,answer\n'))).toBe(false);
+    expect(readUpload('bad.json', '[{').error).toMatch(/JSON/);
+  });
+
+  it('an upload becomes a request once every field has a column', () => {
+    const file = readUpload('odd.csv', 'Q,Tables,SQL\na,b,c\n');
+    const missing = buildTrainingRequest(setup({ dataset: { kind: 'upload', file } }));
+    expect('problems' in missing && missing.problems.dataset).toEqual(['choose the column for question, context']);
+    const mapped = { ...file, mapping: { question: 'Q', context: 'Tables', answer: 'SQL' } };
+    const built = buildTrainingRequest(setup({ dataset: { kind: 'upload', file: mapped } }));
+    expect('request' in built && built.request.dataset).toEqual({ kind: 'upload', name: 'odd.csv', text: 'Q,Tables,SQL\na,b,c\n', mapping: { question: 'Q', context: 'Tables', answer: 'SQL' } });
+  });
+});
