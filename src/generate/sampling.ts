@@ -70,6 +70,31 @@ export function candidates(logits: ArrayLike<number>, p: SamplingParams): { ids:
 
 export function sampleToken(logits: ArrayLike<number>, p: SamplingParams, rng: Rng): number {
   if (p.temperature === 0) return argmax(logits);
+  if (p.topK === 0 && p.topP === 1) return sampleFullSoftmax(logits, p.temperature, rng);
   const { ids, probs } = candidates(logits, p);
   return ids[rng.categorical(probs)];
+}
+
+/**
+ * Without top-k or top-p nothing needs ordering: one draw from softmax(logits / T) over the whole
+ * vocabulary in index order, O(V). (Sorting a near-flat 262k distribution, which a random model
+ * or a real one at temperature 1 can give, costs about a second per token.)
+ */
+function sampleFullSoftmax(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += Math.exp((logits[i] - max) / temperature);
+  // The same rule as Rng.categorical (first index whose running sum passes u), without storing weights.
+  const u = rng.next() * total;
+  let acc = 0;
+  let last = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const w = Math.exp((logits[i] - max) / temperature);
+    if (w === 0) continue;
+    acc += w;
+    last = i;
+    if (u < acc) return i;
+  }
+  return last;
 }

@@ -13,6 +13,7 @@ import type { TensorReader } from './safetensors';
 import { GraphSession } from '../runtime/graph-session';
 import { readTensor, TensorStore } from '../runtime/device';
 import type { ort } from '../runtime/ort';
+import * as op from '../graph/ops';
 import { LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
 import {
   buildEmbedGraph,
@@ -216,6 +217,26 @@ export class Gemma3Runner {
     return values;
   }
 
+  /**
+   * Token log-probs only (no gradient), row b*T + t = log p(ids[b, t+1]) (0 at each row's last
+   * position): the reference policy (loraScale 0) and the sampling policy's old log-probs.
+   */
+  async logprobs(b: Batch, loraScale = 1): Promise<Float32Array> {
+    const { batch, seq } = this.checkBatch(b);
+    const rows = batch * seq;
+    const states = await this.hiddenStates(b, loraScale);
+    const chunkRows = Math.min(this.options.chunkRows ?? 512, rows);
+    const head = await this.session(`logprobs:${batch}x${seq}:${chunkRows}`, () =>
+      buildLossHeadGraph(this.cfg, this.shards, { batch, seq, chunkRows, perTokenInputs: [], objective: (logp) => op.reduceSum(logp, [0]), withGradient: false }),
+    );
+    const targets = this.store.upload(targetsOf(b.inputIds, seq), [rows]);
+    const out = await head.run({ hidden: states[this.cfg.numLayers], targets, [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
+    const logprobs = await readTensor(out.logprobs);
+    disposeAll(out.logprobs, out.loss, targets, ...states);
+    for (let r = 0; r < batch; r++) logprobs[r * seq + seq - 1] = 0;
+    return logprobs;
+  }
+
   /** Loss, token log-probs and LoRA gradients for one batch under a per-token objective. */
   async lossAndGradients(req: LossRequest): Promise<LossResult> {
     const { batch, seq } = this.checkBatch(req);
@@ -227,8 +248,7 @@ export class Gemma3Runner {
     const head = await this.session(`loss:${req.objectiveKey}:${batch}x${seq}:${chunkRows}`, () =>
       buildLossHeadGraph(this.cfg, this.shards, { batch, seq, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true }),
     );
-    const targets = new Int32Array(rows);
-    req.inputIds.forEach((row, r) => row.forEach((_, t) => (targets[r * seq + t] = t + 1 < seq ? row[t + 1] : 0)));
+    const targets = targetsOf(req.inputIds, seq);
     const feeds: Record<string, ort.Tensor> = {
       hidden: states[this.cfg.numLayers],
       targets: this.store.upload(targets, [rows]),
@@ -270,6 +290,13 @@ export class Gemma3Runner {
     this.weights.clear();
     this.lora.clear();
   }
+}
+
+/** Next-token targets, row-major [B*T]: ids[b][t+1], 0 at the last position. */
+function targetsOf(inputIds: number[][], seq: number): Int32Array {
+  const targets = new Int32Array(inputIds.length * seq);
+  inputIds.forEach((row, r) => row.forEach((_, t) => (targets[r * seq + t] = t + 1 < seq ? row[t + 1] : 0)));
+  return targets;
 }
 
 function disposeAll(...ts: (ort.Tensor | undefined)[]): void {
