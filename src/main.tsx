@@ -1,9 +1,11 @@
 /**
- * Entry point: start the engine worker, create the store around it, render, and detect WebGPU.
+ * Entry point: start the engine worker, create the store around it, render, detect WebGPU and look
+ * for a saved checkpoint to offer.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
+import { saveFile } from './ui/downloads';
 import { createAppStore } from './ui/store';
 import { AppStoreProvider } from './ui/store-context';
 import { startEngine } from './worker/engine-client';
@@ -12,7 +14,7 @@ import './ui/app.css';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
-const store = createAppStore(startEngine());
+const store = createAppStore(startEngine(), { download: saveFile });
 createRoot(root).render(
   <StrictMode>
     <AppStoreProvider store={store}>
@@ -21,3 +23,5 @@ createRoot(root).render(
   </StrictMode>,
 );
 void store.getState().detectGpu();
+void store.getState().checkForCheckpoints();
+void store.getState().checkModelCache();

@@ -1,7 +1,20 @@
 /**
- * The page shell: a header with the WebGPU status and a workspace grid of panels.
+ * The page: set up (model, dataset, rewards, settings), run, then watch (metrics, groups,
+ * evaluation, hints, adapter); the system checks come last.
  */
 import { GpuPanel } from './GpuPanel';
+import { GroupsPanel } from './groups/GroupsPanel';
+import { MetricsPanel } from './plots/MetricsPanel';
+import { AdapterPanel } from './results/AdapterPanel';
+import { EvalPanel } from './results/EvalPanel';
+import { HintsPanel } from './results/HintsPanel';
+import { Notices } from './run/Notices';
+import { ResumeOffer } from './run/ResumeOffer';
+import { PhaseBadge, RunPanel } from './run/RunPanel';
+import { DatasetPanel } from './setup/DatasetPanel';
+import { ModelPanel } from './setup/ModelPanel';
+import { RewardsPanel } from './setup/RewardsPanel';
+import { SettingsPanel } from './setup/SettingsPanel';
 import { SmokeTestPanel } from './SmokeTestPanel';
 import type { GpuState } from './store';
 import { useAppStore } from './store-context';
@@ -14,12 +27,27 @@ export function App() {
           <h1>WebGRPO</h1>
           <p className="app-header__tagline">Fine-tune Gemma-3-1B-IT for Text-to-SQL with LoRA and GRPO, entirely in your browser.</p>
         </div>
-        <GpuBadge />
+        <div className="app-header__status">
+          <PhaseBadge />
+          <GpuBadge />
+        </div>
       </header>
+      <ResumeOffer />
       <main className="workspace">
+        <ModelPanel />
+        <DatasetPanel />
+        <RewardsPanel />
+        <SettingsPanel />
+        <RunPanel />
+        <MetricsPanel />
+        <GroupsPanel />
+        <EvalPanel />
+        <AdapterPanel />
+        <HintsPanel />
         <GpuPanel />
         <SmokeTestPanel />
       </main>
+      <Notices />
     </div>
   );
 }

@@ -107,3 +107,19 @@ export function collectKeys(rows: readonly MetricsRow[], from: number, into: Set
   for (let i = from; i < rows.length; i++) for (const k of Object.keys(rows[i]!)) if (k !== 'step') into.add(k);
   return into.size !== before;
 }
+
+/** Axis labels that stay short for any magnitude: 5e-6, 0.25, 1,200, 3.4e+5. */
+export function formatTick(value: number): string {
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs < 1e-3 || abs >= 1e5) return value.toExponential(1).replace('.0e', 'e');
+  return Number(value.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 4 });
+}
+
+/** Union of the metric names in the first and last rows: a cheap, value-comparable signature for re-rendering. */
+export function metricKeySignature(rows: readonly MetricsRow[]): string {
+  const keys = new Set<string>();
+  collectKeys(rows.slice(0, 1), 0, keys);
+  collectKeys(rows.slice(-1), 0, keys);
+  return [...keys].sort().join('|');
+}

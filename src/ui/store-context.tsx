@@ -13,7 +13,12 @@ export function AppStoreProvider({ store, children }: { store: AppStore; childre
 
 /** Select a value that already lives in the state (not a new object per call: zustand compares by identity). */
 export function useAppStore<T>(selector: (state: AppState) => T): T {
+  return useStore(useAppStoreApi(), selector);
+}
+
+/** The store itself, for components that subscribe outside React's render (plots appending per frame). */
+export function useAppStoreApi(): AppStore {
   const store = useContext(StoreContext);
   if (!store) throw new Error('useAppStore must be used inside <AppStoreProvider>');
-  return useStore(store, selector);
+  return store;
 }

@@ -24,7 +24,7 @@ import {
   type RewardChoice,
   type Setup,
 } from './run-request';
-import { DEFAULT_FORM, type ScalarSettingName, type SettingsForm } from './settings-form';
+import { DEFAULT_FORM, validateSettings, type ScalarSettingName, type SettingsForm } from './settings-form';
 import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateForNewRun, type ReducerLimits, type TrainingState } from './training-state';
 import { readUpload } from './upload-columns';
 import type { LoraModuleName } from '../model/peft';
@@ -87,6 +87,8 @@ interface SetupSlice {
 
 interface RunSlice {
   run: TrainingState;
+  /** max_steps of the run that was started (the settings may change after it). */
+  runMaxSteps: number | null;
   pending: PendingAction | null;
   /** Why the last Train click did not start a run. */
   startProblems: string[];
@@ -300,6 +302,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
 
       // ---- Run ----
       run: INITIAL_TRAINING_STATE,
+      runMaxSteps: null,
       pending: null,
       startProblems: [],
       resumeOffer: null,
@@ -311,7 +314,8 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         if ('problems' in built) return set({ startProblems: problemLines(built.problems) });
         const token = ++runToken;
         queue = [];
-        set((s) => ({ run: stateForNewRun(s.run), startProblems: [], resumeOffer: null }));
+        const runMaxSteps = validateSettings(get().setup.settings).config.max_steps;
+        set((s) => ({ run: stateForNewRun(s.run), runMaxSteps, startProblems: [], resumeOffer: null }));
         const onEvent = (event: DashboardEvent) => {
           if (token !== runToken) return;
           queue.push(event);

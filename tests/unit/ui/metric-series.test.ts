@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsRow } from '../../../src/grpo/metrics';
-import { CHARTS, collectKeys, SeriesBuffer } from '../../../src/ui/metric-series';
+import { CHARTS, collectKeys, formatTick, metricKeySignature, SeriesBuffer } from '../../../src/ui/metric-series';
 
 const chart = (id: string) => CHARTS.find((c) => c.id === id)!;
 
@@ -49,5 +49,24 @@ describe('plot series', () => {
     expect(collectKeys(rows, 0, keys)).toBe(true);
     expect([...keys]).toEqual(['reward', 'kl']);
     expect(collectKeys(rows, 1, keys)).toBe(false);
+  });
+});
+
+describe('axis ticks', () => {
+  it('stay short at every magnitude', () => {
+    expect(formatTick(0)).toBe('0');
+    expect(formatTick(5e-6)).toBe('5e-6');
+    expect(formatTick(2.5e-5)).toBe('2.5e-5');
+    expect(formatTick(0.25)).toBe('0.25');
+    expect(formatTick(-1.23456)).toBe('-1.235');
+    expect(formatTick(1200)).toBe('1,200');
+    expect(formatTick(340000)).toBe('3.4e+5');
+  });
+
+  it('the key signature changes only when a new metric name appears', () => {
+    const a = metricKeySignature([{ step: 1, reward: 0 }]);
+    expect(metricKeySignature([{ step: 1, reward: 0 }, { step: 2, reward: 1 }])).toBe(a);
+    expect(metricKeySignature([{ step: 1, reward: 0 }, { step: 2, reward: 1, kl: 0 }])).not.toBe(a);
+    expect(metricKeySignature([])).toBe('');
   });
 });

@@ -1,0 +1,27 @@
+/**
+ * The engine's progress events for one area of the page, as labelled progress bars.
+ */
+import { progressArea, progressFraction, progressText, type ProgressArea } from './progress-areas';
+import { useAppStore } from './store-context';
+
+export function ProgressList({ area }: { area: ProgressArea }) {
+  const progress = useAppStore((s) => s.run.progress);
+  const mine = progress.filter((p) => progressArea(p) === area);
+  if (mine.length === 0) return null;
+  return (
+    <ul className="progress-list" data-testid={`progress-${area}`}>
+      {mine.map((p) => {
+        const fraction = progressFraction(p);
+        return (
+          <li key={p.label}>
+            <div className="progress-list__label">
+              <span>{p.label}</span>
+              <span className="muted">{progressText(p)}</span>
+            </div>
+            <progress aria-label={p.label} max={1} value={fraction ?? undefined} />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * The trained LoRA adapter out (PEFT's two files) and back in, and the checkpoints saved this run.
+ */
+import { useState } from 'react';
+import { Panel } from '../Panel';
+import { useAppStore } from '../store-context';
+import { isActive } from '../training-state';
+
+export function AdapterPanel() {
+  const exportAdapter = useAppStore((s) => s.exportAdapter);
+  const checkpoints = useAppStore((s) => s.run.checkpoints);
+  const [exporting, setExporting] = useState(false);
+
+  const onExport = async () => {
+    setExporting(true);
+    await exportAdapter();
+    setExporting(false);
+  };
+
+  return (
+    <Panel title="Adapter" subtitle="PEFT files: load with PeftModel.from_pretrained" testId="adapter-panel">
+      <div className="actions">
+        <button type="button" onClick={() => void onExport()} disabled={exporting} data-testid="export-adapter">
+          {exporting ? 'Exporting…' : 'Download adapter'}
+        </button>
+      </div>
+      <p className="field__help">
+        Saves <code>adapter_model.safetensors</code> and <code>adapter_config.json</code>; put both in one folder.
+      </p>
+      <ImportAdapter />
+      {checkpoints.length > 0 && (
+        <>
+          <h3>Checkpoints this run</h3>
+          <ul className="checkpoints" data-testid="checkpoints">
+            {checkpoints.map((c) => (
+              <li key={c.id}>
+                Step {c.step} <span className="muted">({c.id})</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Panel>
+  );
+}
+
+function ImportAdapter() {
+  const importAdapter = useAppStore((s) => s.importAdapter);
+  const locked = useAppStore((s) => isActive(s.run.phase));
+  const [config, setConfig] = useState<File | null>(null);
+  const [weights, setWeights] = useState<File | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  const onLoad = async () => {
+    if (!config || !weights) return;
+    setLoading(true);
+    await importAdapter({ configJson: await config.text(), safetensors: new Uint8Array(await weights.arrayBuffer()) });
+    setLoading(false);
+  };
+
+  return (
+    <fieldset className="plain import-adapter" disabled={locked}>
+      <legend className="group-title">Load an adapter</legend>
+      <label className="field">
+        <span className="field__label">adapter_config.json</span>
+        <input type="file" accept=".json,application/json" onChange={(e) => setConfig(e.target.files?.[0] ?? null)} data-testid="import-adapter-config" />
+      </label>
+      <label className="field">
+        <span className="field__label">adapter_model.safetensors</span>
+        <input type="file" accept=".safetensors" onChange={(e) => setWeights(e.target.files?.[0] ?? null)} data-testid="import-adapter-weights" />
+      </label>
+      <button type="button" className="secondary" onClick={() => void onLoad()} disabled={!config || !weights || loading} data-testid="import-adapter">
+        {loading ? 'Loading…' : 'Load adapter'}
+      </button>
+      <p className="field__help">PEFT or Unsloth adapters for Gemma-3-1B; training continues from it.</p>
+    </fieldset>
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * Train / Pause / Resume / Stop, where the run is (phase, step, progress), and anything that went
+ * wrong, said plainly.
+ */
+import type { TrainingPhase } from '../../worker/training-api';
+import { Panel } from '../Panel';
+import { ProgressList } from '../ProgressList';
+import { useAppStore } from '../store-context';
+import { currentStep, isActive } from '../training-state';
+
+const PHASE_TEXT: Record<TrainingPhase, { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral' | 'busy' }> = {
+  idle: { label: 'Ready', tone: 'neutral' },
+  loading: { label: 'Loading', tone: 'busy' },
+  evaluating: { label: 'Evaluating', tone: 'busy' },
+  generating: { label: 'Generating', tone: 'busy' },
+  scoring: { label: 'Scoring', tone: 'busy' },
+  training: { label: 'Training', tone: 'busy' },
+  paused: { label: 'Paused', tone: 'warn' },
+  stopped: { label: 'Stopped', tone: 'neutral' },
+  finished: { label: 'Finished', tone: 'ok' },
+  failed: { label: 'Failed', tone: 'bad' },
+};
+
+export function PhaseBadge() {
+  const phase = useAppStore((s) => s.run.phase);
+  const { label, tone } = PHASE_TEXT[phase];
+  return (
+    <span className={`badge badge--${tone}`} data-testid="phase" data-phase={phase}>
+      {tone === 'busy' && <span className="spinner" aria-hidden="true" />}
+      {label}
+    </span>
+  );
+}
+
+export function RunPanel() {
+  return (
+    <Panel title="5 · Run" subtitle="Start, pause or stop training" wide testId="run-panel">
+      <RunControls />
+      <StepProgress />
+      <ProgressList area="run" />
+      <RunMessages />
+    </Panel>
+  );
+}
+
+function RunControls() {
+  const phase = useAppStore((s) => s.run.phase);
+  const pending = useAppStore((s) => s.pending);
+  const start = useAppStore((s) => s.startTraining);
+  const pause = useAppStore((s) => s.pauseTraining);
+  const resume = useAppStore((s) => s.resumeTraining);
+  const stop = useAppStore((s) => s.stopTraining);
+  const active = isActive(phase);
+  const running = active && phase !== 'paused';
+  return (
+    <div className="run-controls">
+      <button type="button" onClick={() => void start()} disabled={active} data-testid="train">
+        Train
+      </button>
+      <button type="button" className="secondary" onClick={() => void pause()} disabled={!running || pending !== null} data-testid="pause">
+        {pending === 'pause' ? 'Pausing…' : 'Pause'}
+      </button>
+      <button type="button" className="secondary" onClick={() => void resume()} disabled={phase !== 'paused' || pending !== null} data-testid="resume">
+        {pending === 'resume' ? 'Resuming…' : 'Resume'}
+      </button>
+      <button type="button" className="danger" onClick={() => void stop()} disabled={!active || pending !== null} data-testid="stop">
+        {pending === 'stop' ? 'Stopping…' : 'Stop'}
+      </button>
+      <PhaseBadge />
+      <PhaseMessage />
+    </div>
+  );
+}
+
+function PhaseMessage() {
+  const message = useAppStore((s) => s.run.phaseMessage);
+  return message ? (
+    <span className="muted" data-testid="phase-message">
+      {message}
+    </span>
+  ) : null;
+}
+
+function StepProgress() {
+  const step = useAppStore((s) => currentStep(s.run));
+  const maxSteps = useAppStore((s) => s.runMaxSteps);
+  if (maxSteps === null) return null;
+  return (
+    <div className="step-progress">
+      <label htmlFor="step-progress">
+        Step <strong data-testid="current-step">{step}</strong> of {maxSteps}
+      </label>
+      <progress id="step-progress" max={maxSteps} value={Math.min(step, maxSteps)} />
+    </div>
+  );
+}
+
+function RunMessages() {
+  const problems = useAppStore((s) => s.startProblems);
+  const errors = useAppStore((s) => s.run.errors);
+  const warnings = useAppStore((s) => s.run.warnings);
+  return (
+    <>
+      {problems.length > 0 && (
+        <div className="error" role="alert" data-testid="start-problems">
+          <p>Training cannot start:</p>
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {errors.map((e, i) => (
+        <p key={i} className="error" role="alert" data-testid="run-error">
+          {e}
+        </p>
+      ))}
+      {warnings.length > 0 && (
+        <details className="note warnings" data-testid="run-warnings">
+          <summary>
+            {warnings.length} warning{warnings.length === 1 ? '' : 's'}; latest at step {warnings[warnings.length - 1]!.step}: {warnings[warnings.length - 1]!.message}
+          </summary>
+          <ul>
+            {warnings.map((w, i) => (
+              <li key={i}>
+                Step {w.step}: {w.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
