@@ -2,6 +2,7 @@
  * The engine's progress events for one area of the page, as labelled progress bars.
  */
 import { progressArea, progressFraction, progressText, type ProgressArea } from './progress-areas';
+import { progressKey } from './training-state';
 import { useAppStore } from './store-context';
 
 export function ProgressList({ area }: { area: ProgressArea }) {
@@ -13,7 +14,7 @@ export function ProgressList({ area }: { area: ProgressArea }) {
       {mine.map((p) => {
         const fraction = progressFraction(p);
         return (
-          <li key={p.label}>
+          <li key={progressKey(p)}>
             <div className="progress-list__label">
               <span>{p.label}</span>
               <span className="muted">{progressText(p)}</span>

@@ -30,7 +30,7 @@ export interface TrainingState {
   checkpoints: { id: string; step: number }[];
   warnings: { step: number; message: string }[];
   errors: string[];
-  /** Latest progress per label, in first-seen order. */
+  /** Latest progress per kind of work (see progressKey), in first-seen order. */
   progress: ProgressEvent[];
   dataset: DatasetReport | null;
   modelCache: ModelCacheStatus | null;
@@ -89,11 +89,20 @@ function applyMetrics(state: TrainingState, row: MetricsRow): TrainingState {
   return { ...state, metrics: [...state.metrics.filter((r) => r.step < row.step), row], metricsEpoch: state.metricsEpoch + 1 };
 }
 
+/**
+ * Which progress bar an event updates. Per-step labels ("generating step 12") share one bar, so a
+ * long run does not grow a bar per step; downloads keep one bar per file (names hold digits too).
+ */
+export function progressKey(p: ProgressEvent): string {
+  return p.unit === 'bytes' ? p.label : p.label.replace(/\d+/g, '#');
+}
+
 /** The reducer: a new state for one event, never mutating the old one. Unknown events change nothing. */
 export function applyEvent(state: TrainingState, event: DashboardEvent, limits: ReducerLimits = DEFAULT_LIMITS): TrainingState {
   switch (event.type) {
     case 'progress': {
-      const at = state.progress.findIndex((p) => p.label === event.label);
+      const key = progressKey(event);
+      const at = state.progress.findIndex((p) => progressKey(p) === key);
       const progress = at === -1 ? [...state.progress, event] : state.progress.map((p, i) => (i === at ? event : p));
       return { ...state, progress };
     }

@@ -96,6 +96,16 @@ describe('applyEvent', () => {
     ]);
   });
 
+  it('per-step progress labels share one bar; downloads keep one per file', () => {
+    const s = applyEvents(INITIAL_TRAINING_STATE, [
+      { type: 'progress', label: 'model-00001-of-00002.safetensors', done: 1, total: 2, unit: 'bytes' },
+      { type: 'progress', label: 'model-00002-of-00002.safetensors', done: 1, total: 2, unit: 'bytes' },
+      { type: 'progress', label: 'generating step 1', done: 16, total: 16, unit: 'tokens' },
+      { type: 'progress', label: 'generating step 2', done: 3, total: 16, unit: 'tokens' },
+    ]);
+    expect(s.progress.map((p) => p.label)).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'generating step 2']);
+  });
+
   it('stores the dataset report and model cache status without their type tags', () => {
     const s = applyEvents(INITIAL_TRAINING_STATE, [
       { type: 'dataset', source: 'sample', total: 224, usable: 220, skipped: 4, byKind: { 'gold-error': 4 }, skippedExamples: [] },
