@@ -1,0 +1,32 @@
+"""Prints ours-vs-PyTorch ratios from the two JSON results of bench/run-gpu.sh.
+
+    python3 bench/pytorch/compare.py matmul|gemma3 OURS.json TORCH.json
+"""
+import json
+import sys
+
+
+def ratio(a, b):
+    return a / b if a and b else float("nan")
+
+
+def main() -> None:
+    kind, ours_file, torch_file = sys.argv[1:4]
+    ours = json.load(open(ours_file))
+    ref = json.load(open(torch_file))
+    print(f"== ours vs PyTorch ({ref['engine']} on {ref['device']})")
+    if kind == "matmul":
+        print(f"per run:       {ours['gflops']:.1f} vs {ref['gflops']:.1f} GFLOP/s -> ours/PyTorch = {ratio(ours['gflops'], ref['gflops']):.3f}")
+        print(f"back to back:  {ours['back_to_back_gflops']:.1f} vs {ref['back_to_back_gflops']:.1f} GFLOP/s -> ours/PyTorch = {ratio(ours['back_to_back_gflops'], ref['back_to_back_gflops']):.3f}")
+    elif kind == "gemma3":
+        d, rd = ours["decode"], ref["decode"]
+        t, rt = ours["train"], ref["train"]
+        print(f"decode:        {d['tokens_per_s']:.1f} vs {rd['tokens_per_s']:.1f} tok/s ({d['ms_per_step']:.1f} vs {rd['ms_per_step']:.1f} ms/step) -> ours/PyTorch throughput = {ratio(d['tokens_per_s'], rd['tokens_per_s']):.3f}")
+        print(f"train step:    {t['step_ms']:.0f} vs {rt['step_ms']:.0f} ms -> ours/PyTorch time = {ratio(t['step_ms'], rt['step_ms']):.2f}")
+        print(f"peak memory:   {ours['memory']['peak_gib']:.2f} vs {ref['memory']['peak_gib']:.2f} GiB -> ours/PyTorch = {ratio(ours['memory']['peak_gib'], ref['memory']['peak_gib']):.2f}")
+    else:
+        sys.exit(f"unknown kind {kind}")
+
+
+if __name__ == "__main__":
+    main()
