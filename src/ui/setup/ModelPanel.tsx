@@ -26,7 +26,8 @@ export function ModelPanel() {
           </span>
         </label>
         {model.kind === 'hub' && (
-          <div className="choice__body">
+          // A form around the token field lets password managers and the browser treat it as one.
+          <form className="choice__body" onSubmit={(e) => e.preventDefault()} aria-label="Hugging Face model">
             <label className="field">
               <span className="field__label">Repo id</span>
               <input
@@ -46,7 +47,7 @@ export function ModelPanel() {
               <input type="password" value={model.token} autoComplete="off" onChange={(e) => setModel({ ...model, token: e.target.value })} data-testid="model-token" />
               <span className="field__help">Only for gated or private repos; sent to huggingface.co only.</span>
             </label>
-          </div>
+          </form>
         )}
         <label className="choice">
           <input type="radio" name="model-kind" checked={model.kind === 'bundled-tiny'} onChange={() => setModel({ kind: 'bundled-tiny' })} data-testid="model-tiny" />
