@@ -1,0 +1,98 @@
+/**
+ * Held-out evaluation of the policy: greedy decoding on a fixed subset of the held-out split,
+ * scored by execution accuracy (the execution-equivalence reward on the example's synthetic
+ * databases) and format compliance (document 000's full structure). Run before training and every
+ * eval_steps; the same prompts every time, so the numbers are comparable across steps.
+ */
+import type { DatasetExample } from '../dataset/types';
+import type { Generator } from '../generate/generator';
+import { extractSql } from '../prompt/extract-sql';
+import { FULL_FORMAT } from '../rewards/format-rewards';
+import { executionEquivalenceReward } from '../rewards/execution-rewards';
+import type { GroupExecutor } from '../rewards/registry';
+import { sqlExampleOf } from '../sql/example-suite';
+import type { EvalRecord } from '../worker/training-api';
+import { Rng } from './rng';
+import { renderPrompt, type HintInjectionSettings, type PromptTokenizer } from './trainer-prompts';
+
+export interface EvaluationOptions {
+  generator: Generator;
+  tokenizer: PromptTokenizer;
+  /** The held-out subset, in a fixed order (see heldOutSubset). */
+  examples: readonly DatasetExample[];
+  executor: GroupExecutor;
+  step: number;
+  maxPromptLength: number;
+  maxNewTokens: number;
+  /** Hints written into the prompts ('hints'/'both' modes evaluate the hinted policy). */
+  hints?: HintInjectionSettings;
+  /** Prompts decoded together. Default 8. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluatedExample {
+  id: string;
+  text: string;
+  sql: string | null;
+  equivalent: boolean;
+  formatOk: boolean;
+}
+
+export interface EvaluationResult {
+  record: EvalRecord;
+  examples: EvaluatedExample[];
+  /** Held-out examples left out because their prompt does not fit max_prompt_length. */
+  skipped: number;
+}
+
+/** The first `size` held-out examples: a fixed subset (the split itself is seeded and order-independent). */
+export function heldOutSubset(heldOut: readonly DatasetExample[], size: number): DatasetExample[] {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`evaluation subset size must be a positive integer, got ${size}`);
+  return heldOut.slice(0, size);
+}
+
+export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationResult> {
+  const batchSize = o.batchSize ?? 8;
+  const rendered: { example: DatasetExample; ids: number[] }[] = [];
+  let skipped = 0;
+  for (const example of o.examples) {
+    const r = renderPrompt(example, o.tokenizer, o.maxPromptLength, o.hints);
+    if (r.ok) rendered.push({ example, ids: r.prompt.ids });
+    else skipped++;
+  }
+  const results: EvaluatedExample[] = [];
+  o.onProgress?.(0, rendered.length);
+  for (let start = 0; start < rendered.length; start += batchSize) {
+    const chunk = rendered.slice(start, start + batchSize);
+    const out = await o.generator.generate(
+      chunk.map((c) => c.ids),
+      { temperature: 0, topK: 0, topP: 1, maxNewTokens: o.maxNewTokens, stopTokenIds: [...o.tokenizer.stopTokenIds], signal: o.signal },
+      Rng.fromSeed(0, 'greedy'), // unused at temperature 0
+    );
+    o.signal?.throwIfAborted();
+    const scored = await Promise.all(
+      chunk.map(async ({ example }, i) => {
+        const text = o.tokenizer.decode(out.completions[i], { skipSpecial: true });
+        const extracted = extractSql(text);
+        const [execution] = extracted ? await o.executor.evaluateGroup(sqlExampleOf(example), [extracted.sql]) : [null];
+        const equivalent = executionEquivalenceReward.score({ example, completion: text, extracted, execution: execution ?? null }).score === 1;
+        return { id: example.id, text, sql: extracted?.sql ?? null, equivalent, formatOk: FULL_FORMAT.test(text) };
+      }),
+    );
+    results.push(...scored);
+    o.onProgress?.(results.length, rendered.length);
+  }
+  const n = results.length;
+  return {
+    record: {
+      step: o.step,
+      execution_accuracy: n ? results.filter((r) => r.equivalent).length / n : NaN,
+      format_compliance: n ? results.filter((r) => r.formatOk).length / n : NaN,
+      examples: n,
+    },
+    examples: results,
+    skipped,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Prompts of a GRPO run: which training examples a step uses (an epoch-wise shuffle from the run's
+ * 'prompts' random stream, as TRL's sampler walks a shuffled dataset) and how one becomes token ids
+ * (document 000's system prompt and tags, hints appended in 'hints'/'both' modes, Gemma's chat
+ * template, max_prompt_length). Examples whose prompt cannot fit are skipped and counted.
+ */
+import type { DatasetExample } from '../dataset/types';
+import { renderHints, tablesOfContext, withHints } from '../hints/inject';
+import type { PolicyHint } from '../hints/types';
+import type { ChatMessage } from '../model/tokenizer';
+import { buildPrompt } from '../prompt/build-prompt';
+import { SYSTEM_PROMPT } from '../prompt/format';
+import { Rng, type RngState } from './rng';
+
+/** What the trainer needs of a tokenizer (Gemma3Tokenizer provides it). */
+export interface PromptTokenizer {
+  encode(text: string): number[];
+  applyChatTemplate(messages: ChatMessage[], options: { addGenerationPrompt: boolean }): number[];
+  decode(ids: readonly number[], options?: { skipSpecial?: boolean }): string;
+  readonly stopTokenIds: readonly number[];
+  readonly special: { pad: number };
+}
+
+export interface RenderedPrompt {
+  ids: number[];
+  /** Ids of the hints written into the prompt. */
+  hintIds: string[];
+}
+
+export interface HintInjectionSettings {
+  hints: readonly PolicyHint[];
+  budgetTokens: number;
+}
+
+/**
+ * The prompt ids of one example, or why it cannot be used. With hints, a prompt that would not fit
+ * is retried without them (the example matters more than the guidance).
+ */
+export function renderPrompt(
+  example: DatasetExample,
+  tokenizer: PromptTokenizer,
+  maxPromptLength: number,
+  hints?: HintInjectionSettings,
+): { ok: true; prompt: RenderedPrompt } | { ok: false; reason: string } {
+  const countTokens = (text: string) => tokenizer.encode(text).length;
+  const attempt = (systemPrompt: string, hintIds: string[]) => {
+    const built = buildPrompt(example, { countTokens, maxPromptTokens: maxPromptLength, systemPrompt });
+    if (!built.ok) return { ok: false as const, reason: built.message };
+    const ids = tokenizer.applyChatTemplate(built.messages, { addGenerationPrompt: true });
+    // buildPrompt estimates the template's overhead; the rendered ids are what must fit.
+    if (ids.length > maxPromptLength) return { ok: false as const, reason: `prompt is ${ids.length} tokens with the chat template, max_prompt_length is ${maxPromptLength}` };
+    return { ok: true as const, prompt: { ids, hintIds } };
+  };
+  if (hints && hints.hints.length > 0) {
+    const injection = renderHints(hints.hints, { tables: tablesOfContext(example.context), countTokens, budgetTokens: hints.budgetTokens });
+    if (injection.included.length > 0) {
+      const withGuidance = attempt(withHints(SYSTEM_PROMPT, injection), injection.included.map((h) => h.id));
+      if (withGuidance.ok) return withGuidance;
+    }
+  }
+  return attempt(SYSTEM_PROMPT, []);
+}
+
+export interface PromptSamplerState {
+  rng: RngState;
+  /** Indices into the training examples for the current epoch. */
+  order: number[];
+  cursor: number;
+  epoch: number;
+  /** Ids of examples found too long (never drawn again). */
+  tooLong: string[];
+}
+
+/** Draws training examples epoch by epoch from a seeded shuffle; state is JSON for checkpoints. */
+export class PromptSampler {
+  private readonly tooLong: Set<string>;
+
+  private constructor(
+    private readonly examples: readonly DatasetExample[],
+    private rng: Rng,
+    private order: number[],
+    private cursor: number,
+    private epoch: number,
+    tooLong: readonly string[],
+  ) {
+    this.tooLong = new Set(tooLong);
+  }
+
+  static create(examples: readonly DatasetExample[], seed: number): PromptSampler {
+    if (examples.length === 0) throw new Error('the training split has no examples');
+    const rng = Rng.fromSeed(seed, 'prompts');
+    return new PromptSampler(examples, rng, rng.shuffle(examples.map((_, i) => i)), 0, 0, []);
+  }
+
+  static fromState(examples: readonly DatasetExample[], state: PromptSamplerState): PromptSampler {
+    if (state.order.length !== examples.length || state.order.some((i) => !Number.isInteger(i) || i < 0 || i >= examples.length)) {
+      throw new Error(`checkpoint's prompt order covers ${state.order.length} examples, the training split has ${examples.length}: is this the same dataset and seed?`);
+    }
+    return new PromptSampler(examples, Rng.fromState(state.rng), [...state.order], state.cursor, state.epoch, state.tooLong);
+  }
+
+  state(): PromptSamplerState {
+    return { rng: this.rng.getState(), order: [...this.order], cursor: this.cursor, epoch: this.epoch, tooLong: [...this.tooLong] };
+  }
+
+  /** Examples skipped so far for not fitting max_prompt_length. */
+  get skippedTooLong(): number {
+    return this.tooLong.size;
+  }
+
+  /**
+   * The next `count` examples whose prompts render, in order. Examples that do not fit are marked
+   * and skipped; fails when no example of the split can fit.
+   */
+  next(count: number, render: (e: DatasetExample) => ReturnType<typeof renderPrompt>): { example: DatasetExample; prompt: RenderedPrompt }[] {
+    const out: { example: DatasetExample; prompt: RenderedPrompt }[] = [];
+    let misses = 0;
+    while (out.length < count) {
+      if (this.tooLong.size >= this.examples.length) {
+        throw new Error(`no training example fits max_prompt_length: all ${this.examples.length} prompts are too long (raise max_prompt_length)`);
+      }
+      if (this.cursor >= this.order.length) {
+        this.order = this.rng.shuffle(this.examples.map((_, i) => i));
+        this.cursor = 0;
+        this.epoch++;
+      }
+      const example = this.examples[this.order[this.cursor++]];
+      if (this.tooLong.has(example.id)) continue;
+      const r = render(example);
+      if (r.ok) out.push({ example, prompt: r.prompt });
+      else {
+        this.tooLong.add(example.id);
+        if (++misses > this.examples.length) throw new Error(`no training example fits max_prompt_length (last: ${r.reason})`);
+      }
+    }
+    return out;
+  }
+}
