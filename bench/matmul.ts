@@ -13,13 +13,12 @@
  * No host transfer happens inside either timed region besides those 4 bytes. Afterwards (untimed) C
  * is read back and sampled entries are checked against float64 dot products on the host.
  */
-import { Graph } from '../src/graph/graph';
-import * as op from '../src/graph/ops';
 import { gpuMemory, readTensor, TensorStore } from '../src/runtime/device';
 import { GraphSession } from '../src/runtime/graph-session';
 import type { ort } from '../src/runtime/ort';
 import { requireNodeWebGPU } from '../scripts/lib/node-gpu';
 import { intFlags, median, MiB, writeJson } from './lib/bench-util';
+import { buildMatmulGraph } from './matmul-graph';
 
 function randomMatrix(n: number, seed: number): Float32Array {
   const out = new Float32Array(n * n);
@@ -31,16 +30,6 @@ function randomMatrix(n: number, seed: number): Float32Array {
     out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
   }
   return out;
-}
-
-export function buildMatmulGraph(n: number): Graph {
-  const g = new Graph('bench_matmul');
-  const a = g.input('a', 'float32', [n, n], { gpuResident: true });
-  const b = g.input('b', 'float32', [n, n], { gpuResident: true });
-  const c = op.matmul(a, b);
-  g.output(c, 'c');
-  g.output(op.slice(c, [0, 0], [1, 1], [0, 1]), 'probe');
-  return g;
 }
 
 async function main(): Promise<void> {
