@@ -14,7 +14,16 @@ import './ui/app.css';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
-const store = createAppStore(startEngine(), { download: saveFile });
+/** localStorage, or none where reading it throws (storage blocked for this site). */
+function localStorageIfAllowed(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+const store = createAppStore(startEngine(), { download: saveFile, storage: localStorageIfAllowed() });
 createRoot(root).render(
   <StrictMode>
     <AppStoreProvider store={store}>

@@ -27,6 +27,7 @@ import {
 import { DEFAULT_FORM, validateSettings, type ScalarSettingName, type SettingsForm } from './settings-form';
 import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateForNewRun, type ReducerLimits, type TrainingState } from './training-state';
 import { readUpload } from './upload-columns';
+import { loadSetup, saveSetup, type SetupStorage } from './persist-setup';
 import type { LoraModuleName } from '../model/peft';
 
 export type GpuState =
@@ -121,6 +122,8 @@ export interface StoreDeps {
   /** Runs `flush` soon; engine events queue until then (default: the next animation frame). */
   schedule?: (flush: () => void) => void;
   limits?: ReducerLimits;
+  /** Where the setup is kept across reloads (default: none). */
+  storage?: SetupStorage;
 }
 
 /** WebGPU when the engine has it, else the wasm (CPU) backend; null until detection has finished. */
@@ -175,7 +178,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
   let runToken = 0;
   let noticeId = 0;
 
-  return createStore<AppState>()((set, get) => {
+  const store = createStore<AppState>()((set, get) => {
     const notify = (tone: Notice['tone'], text: string) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, tone, text }] }));
     const explain = (e: unknown) => (e instanceof Error ? e.message : String(e));
     const download = (file: DownloadFile) => {
@@ -220,7 +223,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       },
 
       // ---- Setup ----
-      setup: INITIAL_SETUP,
+      setup: loadSetup(deps.storage, INITIAL_SETUP),
       cacheCheck: { phase: 'idle' },
       datasetCheck: { phase: 'idle' },
       uploadError: null,
@@ -419,6 +422,10 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       },
     };
   });
+  store.subscribe((state, previous) => {
+    if (state.setup !== previous.setup) saveSetup(deps.storage, state.setup);
+  });
+  return store;
 }
 
 export type { SettingsForm };

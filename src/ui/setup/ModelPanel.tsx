@@ -45,7 +45,7 @@ export function ModelPanel() {
             <label className="field">
               <span className="field__label">Access token (optional)</span>
               <input type="password" value={model.token} autoComplete="off" onChange={(e) => setModel({ ...model, token: e.target.value })} data-testid="model-token" />
-              <span className="field__help">Only for gated or private repos; sent to huggingface.co only.</span>
+              <span className="field__help">Only for gated or private repos; sent to huggingface.co only, never saved.</span>
             </label>
           </form>
         )}
