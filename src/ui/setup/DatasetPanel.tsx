@@ -12,7 +12,7 @@ import { isActive } from '../training-state';
 
 const FIELD_LABELS: Record<FieldName, string> = {
   question: 'Question',
-  context: 'Schema (CREATE TABLE)',
+  context: 'Schema',
   answer: 'Gold SQL',
 };
 
@@ -103,7 +103,7 @@ function ColumnMapping({ file }: { file: UploadedDataset }) {
         <label key={field} className="mapping__row">
           <span>{FIELD_LABELS[field]}</span>
           <select value={file.mapping[field]} onChange={(e) => setColumn(field, e.target.value)} aria-invalid={!file.mapping[field]}>
-            <option value="">— choose a column —</option>
+            <option value="">— choose —</option>
             {file.columns.map((c) => (
               <option key={c} value={c}>
                 {c}
