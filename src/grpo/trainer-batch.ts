@@ -36,6 +36,8 @@ export interface MicroBatch {
   weights: Float32Array;
   /** The row's advantage at every position. */
   advantages: Float32Array;
+  /** Positions in the loss (the mask's 1s), for the runner's loss head; [0] when none. */
+  lossRows: Int32Array;
   /** Prompt + completion tokens of the real (unpadded) rows. */
   tokens: number;
 }
@@ -85,7 +87,10 @@ export function buildMicroBatches(
   return layouts.map((l, m) => {
     const advantages = new Float32Array(per * l.seq);
     l.rowIndices.forEach((r, i) => advantages.fill(rows[r].advantage, i * l.seq, (i + 1) * l.seq));
-    return { rowIndices: l.rowIndices, inputIds: l.inputIds, attentionMask: l.attentionMask, rows: per, seq: l.seq, mask: l.mask, weights: weights[m], advantages, tokens: l.tokens };
+    const positions: number[] = [];
+    l.mask.forEach((v, i) => v && positions.push(i));
+    const lossRows = Int32Array.from(positions.length ? positions : [0]);
+    return { rowIndices: l.rowIndices, inputIds: l.inputIds, attentionMask: l.attentionMask, rows: per, seq: l.seq, mask: l.mask, weights: weights[m], advantages, lossRows, tokens: l.tokens };
   });
 }
 

@@ -401,11 +401,11 @@ export class GrpoTrainer {
     if (c.num_iterations > 1 && !b.oldLogp) {
       if (b.uses > 0) throw new Error('internal: old log-probs must be taken before the first update on a batch');
       b.oldLogp = [];
-      for (const mb of mbs) b.oldLogp.push(await runner.logprobs(mb, 1));
+      for (const mb of mbs) b.oldLogp.push(await runner.logprobs(mb, 1, mb.lossRows));
     }
     if (c.beta > 0 && !b.refLogp) {
       b.refLogp = [];
-      for (const mb of mbs) b.refLogp.push(await runner.logprobs(mb, 0));
+      for (const mb of mbs) b.refLogp.push(await runner.logprobs(mb, 0, mb.lossRows));
     }
     const eps = clipEpsilons(c);
     let acc: Map<string, import('../runtime/ort').ort.Tensor> | undefined;
@@ -420,7 +420,7 @@ export class GrpoTrainer {
         const perToken: Record<string, Float32Array> = { weights: mb.weights, advantages: mb.advantages };
         if (oldLogp) perToken.old_logp = oldLogp;
         if (refLogp) perToken.ref_logp = refLogp;
-        const res = await runner.lossAndGradients({ inputIds: mb.inputIds, attentionMask: mb.attentionMask, perToken, objectiveKey: this.objectiveKey, objective: this.objective });
+        const res = await runner.lossAndGradients({ inputIds: mb.inputIds, attentionMask: mb.attentionMask, perToken, objectiveKey: this.objectiveKey, objective: this.objective, lossRows: mb.lossRows });
         this.o.hooks?.onMicroBatch?.({ step: index + 1, iteration: b.uses, index: m, microBatch: mb, logprobs: res.logprobs, loss: res.loss, oldLogp, refLogp });
         loss += res.loss;
         policy.push({ mask: mb.mask, ...clipIndicators(res.logprobs, oldLogp, mb.advantages, eps), ...(refLogp ? { perTokenKl: perTokenKl(res.logprobs, refLogp) } : {}) });

@@ -14,6 +14,7 @@ import { GraphSession } from '../runtime/graph-session';
 import { readTensor, TensorStore } from '../runtime/device';
 import type { ort } from '../runtime/ort';
 import * as op from '../graph/ops';
+import { Graph } from '../graph/graph';
 import { LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
 import {
   buildEmbedGraph,
@@ -47,7 +48,26 @@ export interface LossRequest extends Batch {
   objectiveKey: string;
   objective: TokenObjective;
   loraScale?: number;
+  /**
+   * Only these rows (b*T + t, ascending) go through the loss head; the objective must not depend on
+   * the others (e.g. GRPO, whose weights are 0 on prompt and padding positions). Far less work when
+   * prompts are long: the head's cost is rows x vocabulary. Log-probs of the other rows come back 0.
+   */
+  lossRows?: Int32Array;
 }
+
+/** Selected rows padded to a bucket (padding repeats the first row with all per-token inputs 0). */
+interface RowSelection {
+  /** Row index per head row [padded]. */
+  index: Int32Array;
+  count: number;
+  padded: number;
+  /** Per full row: its head row, or `padded` (a zero row) when not selected. */
+  back: Int32Array;
+}
+
+/** Selected row counts are rounded up to this, so sessions are reused across steps. */
+const ROW_BUCKET = 32;
 
 export interface LossResult {
   loss: number;
@@ -221,20 +241,53 @@ export class Gemma3Runner {
    * Token log-probs only (no gradient), row b*T + t = log p(ids[b, t+1]) (0 at each row's last
    * position): the reference policy (loraScale 0) and the sampling policy's old log-probs.
    */
-  async logprobs(b: Batch, loraScale = 1): Promise<Float32Array> {
+  async logprobs(b: Batch, loraScale = 1, rows?: Int32Array): Promise<Float32Array> {
     const { batch, seq } = this.checkBatch(b);
-    const rows = batch * seq;
     const states = await this.hiddenStates(b, loraScale);
-    const chunkRows = Math.min(this.options.chunkRows ?? 512, rows);
-    const head = await this.session(`logprobs:${batch}x${seq}:${chunkRows}`, () =>
-      buildLossHeadGraph(this.cfg, this.shards, { batch, seq, chunkRows, perTokenInputs: [], objective: (logp) => op.reduceSum(logp, [0]), withGradient: false }),
+    const sel = rows ? selectRows(rows, batch * seq) : null;
+    const hidden = sel ? await this.gatherRows(states[this.cfg.numLayers], batch, seq, sel) : states[this.cfg.numLayers];
+    const [hb, hs] = sel ? [1, sel.padded] : [batch, seq];
+    const chunkRows = Math.min(this.options.chunkRows ?? 512, hb * hs);
+    const head = await this.session(`logprobs:${hb}x${hs}:${chunkRows}`, () =>
+      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: [], objective: (logp) => op.reduceSum(logp, [0]), withGradient: false }),
     );
-    const targets = this.store.upload(targetsOf(b.inputIds, seq), [rows]);
-    const out = await head.run({ hidden: states[this.cfg.numLayers], targets, [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
-    const logprobs = await readTensor(out.logprobs);
-    disposeAll(out.logprobs, out.loss, targets, ...states);
+    const targets = this.store.upload(pick(targetsOf(b.inputIds, seq), sel), [hb * hs]);
+    const out = await head.run({ hidden, targets, [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
+    const logprobs = spread(await readTensor(out.logprobs), sel, batch * seq);
+    disposeAll(out.logprobs, out.loss, targets, ...states, sel ? hidden : undefined);
     for (let r = 0; r < batch; r++) logprobs[r * seq + seq - 1] = 0;
     return logprobs;
+  }
+
+  /** hidden [B, T, H] -> the selected rows [1, R, H]. */
+  private async gatherRows(hidden: ort.Tensor, batch: number, seq: number, sel: RowSelection): Promise<ort.Tensor> {
+    const h = this.cfg.hiddenSize;
+    const gather = await this.session(`gather_rows:${batch}x${seq}:${sel.padded}`, () => {
+      const g = new Graph('gather_rows');
+      const x = op.reshape(g.input('hidden', 'float32', [batch, seq, h], { gpuResident: true }), [batch * seq, h]);
+      g.output(op.reshape(op.gather(x, g.input('rows', 'int32', [sel.padded]), 0), [1, sel.padded, h]), 'selected');
+      return g;
+    });
+    const rows = this.store.upload(sel.index, [sel.padded]);
+    const out = await gather.run({ hidden, rows });
+    disposeAll(rows);
+    return out.selected;
+  }
+
+  /** Gradient of the selected rows [1, R, H] -> [B, T, H], zero on the other rows. */
+  private async scatterRows(grad: ort.Tensor, batch: number, seq: number, sel: RowSelection): Promise<ort.Tensor> {
+    const h = this.cfg.hiddenSize;
+    const scatter = await this.session(`scatter_rows:${batch}x${seq}:${sel.padded}`, () => {
+      const g = new Graph('scatter_rows');
+      const x = op.reshape(g.input('grad', 'float32', [1, sel.padded, h], { gpuResident: true }), [sel.padded, h]);
+      const withZero = op.concat([x, g.constant(new Array(h).fill(0), 'float32', [1, h], 'zero_row')], 0);
+      g.output(op.reshape(op.gather(withZero, g.input('back', 'int32', [batch * seq]), 0), [batch, seq, h]), 'grad_hidden');
+      return g;
+    });
+    const back = this.store.upload(sel.back, [batch * seq]);
+    const out = await scatter.run({ grad, back });
+    disposeAll(back);
+    return out.grad_hidden;
   }
 
   /** Loss, token log-probs and LoRA gradients for one batch under a per-token objective. */
@@ -244,25 +297,31 @@ export class Gemma3Runner {
     const loraScale = req.loraScale ?? 1;
     const states = await this.hiddenStates(req, loraScale);
     const names = Object.keys(req.perToken).sort();
-    const chunkRows = Math.min(this.options.chunkRows ?? 512, rows);
-    const head = await this.session(`loss:${req.objectiveKey}:${batch}x${seq}:${chunkRows}`, () =>
-      buildLossHeadGraph(this.cfg, this.shards, { batch, seq, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true }),
+    const sel = req.lossRows ? selectRows(req.lossRows, rows) : null;
+    const [hb, hs] = sel ? [1, sel.padded] : [batch, seq];
+    const chunkRows = Math.min(this.options.chunkRows ?? 512, hb * hs);
+    const head = await this.session(`loss:${req.objectiveKey}:${hb}x${hs}:${chunkRows}`, () =>
+      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true }),
     );
-    const targets = targetsOf(req.inputIds, seq);
     const feeds: Record<string, ort.Tensor> = {
-      hidden: states[this.cfg.numLayers],
-      targets: this.store.upload(targets, [rows]),
+      hidden: sel ? await this.gatherRows(states[this.cfg.numLayers], batch, seq, sel) : states[this.cfg.numLayers],
+      targets: this.store.upload(pick(targetsOf(req.inputIds, seq), sel), [hb * hs]),
       [FINAL_NORM]: this.weights.get(FINAL_NORM)!,
       ...this.embedFeeds(),
     };
     for (const n of names) {
       if (req.perToken[n].length !== rows) throw new Error(`per-token input ${n} has ${req.perToken[n].length} values, expected ${rows}`);
-      feeds[n] = this.store.upload(req.perToken[n], [rows]);
+      feeds[n] = this.store.upload(pick(req.perToken[n], sel), [hb * hs]);
     }
     const headOut = await head.run(feeds);
     const loss = (await readTensor(headOut.loss))[0];
-    const logprobs = await readTensor(headOut.logprobs);
-    disposeAll(headOut.loss, headOut.logprobs, feeds.targets, ...names.map((n) => feeds[n]));
+    const logprobs = spread(await readTensor(headOut.logprobs), sel, rows);
+    disposeAll(headOut.loss, headOut.logprobs, feeds.targets, ...names.map((n) => feeds[n]), sel ? feeds.hidden : undefined);
+    if (sel) {
+      const full = await this.scatterRows(headOut.grad_hidden, batch, seq, sel);
+      disposeAll(headOut.grad_hidden);
+      headOut.grad_hidden = full;
+    }
 
     const bwd = await this.session(`layer_bwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward'));
     const pos = this.positionFeeds(req, batch, seq);
@@ -290,6 +349,35 @@ export class Gemma3Runner {
     this.weights.clear();
     this.lora.clear();
   }
+}
+
+function selectRows(rows: Int32Array, total: number): RowSelection {
+  if (rows.length === 0) throw new Error('lossRows is empty');
+  for (let i = 0; i < rows.length; i++) {
+    if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= total || (i > 0 && rows[i] <= rows[i - 1])) throw new Error(`lossRows must be ascending row indices in [0, ${total}); entry ${i} is ${rows[i]}`);
+  }
+  const padded = Math.ceil(rows.length / ROW_BUCKET) * ROW_BUCKET;
+  const index = new Int32Array(padded).fill(rows[0]);
+  index.set(rows);
+  const back = new Int32Array(total).fill(padded);
+  rows.forEach((r, i) => (back[r] = i));
+  return { index, count: rows.length, padded, back };
+}
+
+/** The selected entries of a per-row array (padding entries 0), or the array itself. */
+function pick<T extends Float32Array | Int32Array>(values: T, sel: RowSelection | null): T {
+  if (!sel) return values;
+  const out = new (values.constructor as { new (n: number): T })(sel.padded);
+  for (let i = 0; i < sel.count; i++) out[i] = values[sel.index[i]];
+  return out;
+}
+
+/** Head-row values back at their rows of the full [B*T] layout (0 elsewhere). */
+function spread(values: Float32Array, sel: RowSelection | null, total: number): Float32Array {
+  if (!sel) return values;
+  const out = new Float32Array(total);
+  for (let i = 0; i < sel.count; i++) out[sel.index[i]] = values[i];
+  return out;
 }
 
 /** Next-token targets, row-major [B*T]: ids[b][t+1], 0 at the last position. */
