@@ -540,6 +540,18 @@ export class GrpoTrainer {
   }
 }
 
+/** Puts a checkpoint's LoRA tensors into a runner loaded with the same LoRA setup. */
+export function restoreLora(runner: Gemma3Runner, state: Pick<CheckpointState, 'id' | 'lora'>): void {
+  const expected = [...runner.lora.keys()].sort();
+  const saved = [...state.lora.keys()].sort();
+  if (expected.join('|') !== saved.join('|')) throw new Error(`checkpoint ${state.id} has LoRA tensors for another setup (${saved.length} tensors, the model has ${expected.length})`);
+  for (const [key, t] of state.lora) {
+    const dims = runner.lora.get(key)!.dims;
+    if (dims.join(',') !== t.shape.join(',')) throw new Error(`checkpoint ${state.id}: ${key} has shape [${t.shape.join(', ')}], the model's is [${dims.join(', ')}]`);
+    runner.setLoraTensor(key, runner.store.upload(t.values.slice(), t.shape));
+  }
+}
+
 function saveBatch(b: GenerationBatch): SavedGenerationBatch {
   return {
     createdAtStep: b.createdAtStep,
