@@ -62,8 +62,15 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     const tx = this.db.transaction([INFO, FILES], 'readwrite');
     const done = committed(tx);
     const record: FilesRecord = { id: info.id, meta: files.meta, tensors: files.tensors };
-    tx.objectStore(FILES).put(record);
-    tx.objectStore(INFO).put({ ...info });
+    try {
+      tx.objectStore(FILES).put(record);
+      tx.objectStore(INFO).put({ ...info });
+    } catch (e) {
+      // e.g. a value that cannot be cloned: nothing of this save may commit.
+      tx.abort();
+      await done.catch(() => undefined);
+      throw e;
+    }
     await done;
   }
 

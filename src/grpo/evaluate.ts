@@ -16,7 +16,7 @@ import { Rng } from './rng';
 import { renderPrompt, type HintInjectionSettings, type PromptTokenizer } from './trainer-prompts';
 
 export interface EvaluationOptions {
-  generator: Generator;
+  generator: Pick<Generator, 'generate'>;
   tokenizer: PromptTokenizer;
   /** The held-out subset, in a fixed order (see heldOutSubset). */
   examples: readonly DatasetExample[];
