@@ -5,6 +5,8 @@ import { gemma3_1bConfig, type Gemma3Config } from '../src/model/config';
 export function benchConfig(layers: number, vocab: number, widths: Partial<Record<string, number>> = {}): Gemma3Config {
   const base = gemma3_1bConfig();
   if (layers > base.numLayers) throw new Error(`--layers ${layers}: the 1B model has ${base.numLayers}`);
+  // The decode graph takes masks and RoPE tables for both attention kinds, so both must occur.
+  if (layers < 2) throw new Error(`--layers ${layers}: at least 2 (one sliding-window and one global layer)`);
   const headDim = widths['head-dim'] ?? base.headDim;
   // Keep the 1B pattern (every 6th layer global); below 6 layers make the last one global so both
   // attention kinds (and both kinds of mask and RoPE table) are exercised.
