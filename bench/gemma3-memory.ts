@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/gemma3-memory.ts [same shape flags as bench/gemma3-1b.ts]
  *   npx tsx bench/gemma3-memory.ts --check RESULT.json   # compare with a bench/gemma3-1b.ts --only train run
+ *   npx tsx bench/gemma3-memory.ts --calibrate RESULT.json [shape flags]   # plan, graph terms scaled as measured
  *
  * --check takes the model and workload from the result file, predicts for them, and prints the
  * prediction next to what gpuMemory measured: the live bytes after loading, each session's first
@@ -27,7 +28,8 @@ function printPlan(title: string, items: PlanItem[], peak: number): void {
   console.log(`  ${'predicted peak'.padEnd(38)} ${fmt(peak).padStart(11)}   (target ${fmt(TARGET)}: ${peak <= TARGET ? 'under' : 'OVER'})`);
 }
 
-function check(file: string): void {
+/** Measured / predicted first-run allocation per graph kind, from a --only train result file. */
+function check(file: string): Record<string, number> {
   const r = JSON.parse(readFileSync(file, 'utf8'));
   const c = r.config;
   const cfg = benchConfig(c.layers, c.vocab, { hidden: c.hidden, intermediate: c.intermediate, heads: c.heads, 'kv-heads': c.kv_heads, 'head-dim': c.head_dim });
@@ -46,6 +48,22 @@ function check(file: string): void {
   console.log(`check against ${file}: ${c.layers} layers, hidden ${c.hidden}, intermediate ${c.intermediate}, vocab ${c.vocab}, r=${c.rank}; ${w.batch} x ${w.seq} (micro-batch ${w.micro}), chunk rows ${w.chunkRows}`);
   console.log(`  ${'term'.padEnd(50)} ${'predicted'.padStart(12)} ${'measured'.padStart(12)}  measured/predicted`);
   for (const [name, p, m] of rows) console.log(`  ${name.padEnd(50)} ${fmt(p).padStart(12)} ${fmt(m).padStart(12)}  ${(m / p).toFixed(3)}`);
+  const ratios: Record<string, number> = {};
+  for (const kind of ['layer_forward', 'loss_head', 'layer_backward']) {
+    const measured = firstRuns[`gemma3_${kind}`]?.retained;
+    if (measured) ratios[kind] = measured / graphs[kind].peak;
+  }
+  return ratios;
+}
+
+/** The plan's graph terms scaled by measured/predicted ratios (onnxruntime's own planning and fusions). */
+function calibrated(items: PlanItem[], ratios: Record<string, number>): number {
+  const kindOf: Record<string, string> = {
+    'layer forward graph (intermediates)': 'layer_forward',
+    'loss head graph (chunk working set)': 'loss_head',
+    'layer backward graph (intermediates)': 'layer_backward',
+  };
+  return items.reduce((a, i) => a + i.bytes * (ratios[kindOf[i.name]] ?? 1), 0);
 }
 
 function main(): void {
@@ -57,6 +75,15 @@ function main(): void {
     check(file);
     return;
   }
+  // --calibrate FILE: also print the training peak with the graph terms scaled as measured in FILE.
+  let ratios: Record<string, number> | undefined;
+  const cal = argv.indexOf('--calibrate');
+  if (cal >= 0) {
+    const file = argv[cal + 1];
+    if (!file) throw new Error('--calibrate needs a result file from bench/gemma3-1b.ts --only train --json FILE');
+    argv.splice(cal, 2);
+    ratios = check(file);
+  }
   const { ints, strings } = intFlags(argv, DEFAULTS, ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch']);
   const widths = Object.fromEntries(Object.entries(strings).map(([k, v]) => [k, Number(v)]));
   const cfg = benchConfig(ints.layers, ints.vocab, widths);
@@ -65,6 +92,11 @@ function main(): void {
   console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${ints.rank} on all 7 projections`);
   const train = trainPlan(cfg, w);
   printPlan(`training step, ${w.batch} x ${w.seq} tokens, micro-batch ${micro}, loss head chunk ${w.chunkRows} rows:`, train.items, train.peak);
+  if (ratios) {
+    const scaled = calibrated(train.items, ratios);
+    const r = Object.entries(ratios).map(([k, v]) => `${k} x${v.toFixed(2)}`).join(', ');
+    console.log(`  ${'calibrated peak'.padEnd(38)} ${fmt(scaled).padStart(11)}   graph terms scaled as measured (${r})`);
+  }
   const decode = decodePlan(cfg, { batch: ints.batch, prompt: ints.prompt, newTokens: ints['new-tokens'], rank: ints.rank, maxBindingBytes: MAX_BINDING });
   printPlan(`decode, batch ${ints.batch}, prompt ${ints.prompt}, ${ints['new-tokens']} new tokens:`, decode.items, decode.peak);
   const both = train.peak + decode.peak - decode.items[0].bytes - decode.items[1].bytes;
