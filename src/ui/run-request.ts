@@ -55,6 +55,11 @@ export function isRepoId(text: string): boolean {
   return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(text.trim());
 }
 
+/** A hub dataset: "owner/name", or "owner/name/path/to/file.jsonl" naming the file to read. */
+export function isDatasetId(text: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+(\/[\w.-]+)*$/.test(text.trim());
+}
+
 export type SetupProblems = Partial<Record<'model' | 'dataset' | 'settings' | 'rewards', string[]>>;
 
 export function modelSourceOf(model: ModelChoice): ModelSource | { problem: string } {
@@ -69,7 +74,7 @@ export function datasetSourceOf(dataset: DatasetChoice): DatasetSource | { probl
   if (dataset.kind === 'sample') return { kind: 'sample' };
   if (dataset.kind === 'hub') {
     const id = dataset.id.trim();
-    return isRepoId(id) ? { kind: 'hub', id } : { problem: `"${id}" is not a Hugging Face dataset id (owner/name)` };
+    return isDatasetId(id) ? { kind: 'hub', id } : { problem: `"${id}" is not a Hugging Face dataset id (owner/name or owner/name/file.jsonl)` };
   }
   const file = dataset.file;
   if (!file) return { problem: 'choose a file to upload' };

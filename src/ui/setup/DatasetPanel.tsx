@@ -6,7 +6,7 @@ import type { ProblemKind } from '../../dataset/types';
 import type { DatasetReport } from '../../worker/dashboard-api';
 import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
-import { DEFAULT_DATASET_ID, isRepoId, type FieldName, type UploadedDataset } from '../run-request';
+import { DEFAULT_DATASET_ID, isDatasetId, type FieldName, type UploadedDataset } from '../run-request';
 import { useAppStore } from '../store-context';
 import { isActive } from '../training-state';
 
@@ -52,8 +52,9 @@ export function DatasetPanel() {
           <div className="choice__body">
             <label className="field">
               <span className="field__label">Dataset id</span>
-              <input type="text" value={dataset.id} spellCheck={false} onChange={(e) => setDataset({ kind: 'hub', id: e.target.value })} aria-invalid={!isRepoId(dataset.id)} data-testid="dataset-id" />
-              {!isRepoId(dataset.id) && <span className="field__error">Enter owner/name, e.g. {DEFAULT_DATASET_ID}.</span>}
+              <input type="text" value={dataset.id} spellCheck={false} onChange={(e) => setDataset({ kind: 'hub', id: e.target.value })} aria-invalid={!isDatasetId(dataset.id)} data-testid="dataset-id" />
+              <span className="field__help">owner/name, or owner/name/file.jsonl (.json, .csv) for a dataset other than the default.</span>
+              {!isDatasetId(dataset.id) && <span className="field__error">Enter owner/name, e.g. {DEFAULT_DATASET_ID}.</span>}
             </label>
           </div>
         )}

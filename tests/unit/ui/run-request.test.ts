@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../../src/rewards/registry';
-import { buildTrainingRequest, isRepoId, problemLines, rewardsFromPreset, type Setup } from '../../../src/ui/run-request';
+import { buildTrainingRequest, isDatasetId, isRepoId, problemLines, rewardsFromPreset, type Setup } from '../../../src/ui/run-request';
 import { DEFAULT_FORM } from '../../../src/ui/settings-form';
 import { INITIAL_SETUP } from '../../../src/ui/store';
 import { guessMapping, listColumns, needsMapping, readUpload } from '../../../src/ui/upload-columns';
@@ -61,6 +61,10 @@ describe('training request', () => {
     expect(isRepoId('b-mc2/sql-create-context')).toBe(true);
     expect(isRepoId('gemma')).toBe(false);
     expect(isRepoId('a/b/c')).toBe(false);
+    expect(isDatasetId('b-mc2/sql-create-context')).toBe(true);
+    expect(isDatasetId('me/spider/data/train.jsonl')).toBe(true);
+    expect(isDatasetId('spider')).toBe(false);
+    expect(isDatasetId('me//x.json')).toBe(false);
   });
 });
 
