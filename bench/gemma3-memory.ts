@@ -100,7 +100,7 @@ function main(): void {
   const decode = decodePlan(cfg, { batch: ints.batch, prompt: ints.prompt, newTokens: ints['new-tokens'], rank: ints.rank, maxBindingBytes: MAX_BINDING });
   printPlan(`decode, batch ${ints.batch}, prompt ${ints.prompt}, ${ints['new-tokens']} new tokens:`, decode.items, decode.peak);
   const both = train.peak + decode.peak - decode.items[0].bytes - decode.items[1].bytes;
-  console.log(`decode and training in one process (the app): ${fmt(both)} (weights and LoRA counted once; each session keeps its own buffers)`);
+  console.log(`decode and training in one process (the app): ${fmt(both)} (weights and LoRA counted once; an upper bound, since onnxruntime's buffer cache is shared and a session reuses a cached buffer of the same size)`);
 }
 
 main();

@@ -96,7 +96,7 @@ export function trainPlan(cfg: Gemma3Config, w: Workload): { items: PlanItem[]; 
     { name: 'masks + RoPE tables', bytes: types * (w.micro * w.seq * w.seq + 2 * rows * cfg.headDim) * 4, how: 'per attention kind: [B, 1, T, T] mask + cos/sin [B, 1, T, D]' },
     { name: 'embed graph (intermediates)', bytes: internal(g.embed), how: 'graph liveness' },
     { name: 'layer forward graph (intermediates)', bytes: internal(g.layer_forward), how: 'graph liveness' },
-    { name: 'loss head graph (chunk working set)', bytes: internal(g.loss_head), how: `graph liveness: ~3 x [chunkRows = ${Math.min(w.chunkRows, rows)}, vocab] logits-sized tensors per chunk` },
+    { name: 'loss head graph (chunk working set)', bytes: internal(g.loss_head), how: `graph liveness: one chunk's [chunkRows = ${Math.min(w.chunkRows, rows)}, vocab shard] logits, probabilities and their products` },
     { name: 'layer backward graph (intermediates)', bytes: internal(g.layer_backward), how: 'graph liveness: recomputed forward + vector-Jacobian product' },
     { name: 'AdamW graph (new params, moments)', bytes: g.adamw.peak, how: 'graph liveness: 3 x LoRA outputs + intermediates' },
   ];
