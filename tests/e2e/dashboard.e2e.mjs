@@ -154,10 +154,12 @@ export const tests = [
       await page.getByTestId('train').click();
       assert.equal(await page.getByTestId('start-problems').count(), 0, 'the setup was refused');
 
-      // Mid-training: after the first step is plotted, while the run is still going.
+      // Mid-training: two steps plotted (a line, not a dot) while the third is under way.
       await waitForRun(page, 'the first step', async () => (await stepsLogged(page)) >= 1, TRAINING_TIMEOUT_MS);
       log(`first step after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       await page.getByTestId('groups-panel').getByTestId('group').first().waitFor({ timeout: 60_000 });
+      await waitForRun(page, 'the second step', async () => (await stepsLogged(page)) >= 2, TRAINING_TIMEOUT_MS);
+      await page.waitForTimeout(500); // the plots append on the next frame
       await shoot(page, repoRoot, 'dashboard-training.png');
 
       await waitForRun(page, `${STEPS} steps`, async () => (await stepsLogged(page)) >= STEPS, TRAINING_TIMEOUT_MS);
@@ -167,7 +169,9 @@ export const tests = [
       await page.waitForTimeout(500); // one animation frame for the append
       const rewardChart = page.getByTestId('chart-reward');
       assert.equal(await rewardChart.locator('canvas').count(), 1, 'reward plot has no canvas');
-      assert.match(await rewardChart.locator('.u-legend').innerText(), new RegExp(`step:\\s*${STEPS}\\b`), 'reward plot does not reach step 3');
+      // (The legend's colons are CSS content, absent from innerText: "step3total (weighted)…".)
+      const legend = await rewardChart.locator('.u-legend').innerText();
+      assert.match(legend, new RegExp(`^step\\s*${STEPS}(?!\\d)`), `reward plot does not reach step ${STEPS}: legend ${JSON.stringify(legend)}`);
       for (const id of ['loss', 'grad_norm', 'completion_length', 'learning_rate', 'reward_std']) {
         assert.equal(await page.getByTestId(`chart-${id}`).locator('canvas').count(), 1, `${id} plot missing`);
       }

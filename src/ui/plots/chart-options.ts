@@ -70,10 +70,12 @@ export function barChartOptions(width: number, xLabel: string, label: string): u
       // Bars are centred on their x: widen the range by half a bin each side so the edge bars show whole.
       x: {
         time: false,
+        // From the data, not uPlot's min/max: for one bin uPlot widens a lone x of 0 to [0, 100].
         range: (u, min, max) => {
           const xs = u.data[0];
+          if (xs.length === 0) return [min, max];
           const half = xs.length > 1 ? (xs[1]! - xs[0]!) / 2 : 0.5;
-          return [min - half, max + half];
+          return [xs[0]! - half, xs[xs.length - 1]! + half];
         },
       },
       y: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] },
