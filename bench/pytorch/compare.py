@@ -16,8 +16,8 @@ def main() -> None:
     ref = json.load(open(torch_file))
     print(f"== ours vs PyTorch ({ref['engine']} on {ref['device']})")
     if kind == "matmul":
-        print(f"per run:       {ours['gflops']:.1f} vs {ref['gflops']:.1f} GFLOP/s -> ours/PyTorch = {ratio(ours['gflops'], ref['gflops']):.3f}")
-        print(f"back to back:  {ours['back_to_back_gflops']:.1f} vs {ref['back_to_back_gflops']:.1f} GFLOP/s -> ours/PyTorch = {ratio(ours['back_to_back_gflops'], ref['back_to_back_gflops']):.3f}")
+        print(f"per run:       {ours['gflops']:.3g} vs {ref['gflops']:.3g} GFLOP/s -> ours/PyTorch = {ratio(ours['gflops'], ref['gflops']):.3f}")
+        print(f"back to back:  {ours['back_to_back_gflops']:.3g} vs {ref['back_to_back_gflops']:.3g} GFLOP/s -> ours/PyTorch = {ratio(ours['back_to_back_gflops'], ref['back_to_back_gflops']):.3f}")
     elif kind == "gemma3":
         d, rd = ours["decode"], ref["decode"]
         t, rt = ours["train"], ref["train"]

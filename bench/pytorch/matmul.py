@@ -77,15 +77,15 @@ def main() -> None:
         "back_to_back_gflops": flop / (fp32["back_to_back_ms"] / 1e3) / 1e9,
     }
     print(f"matmul {n}x{n}x{n} fp32 (PyTorch, {name}):")
-    print(f"  per run (product + sync), median of {args.runs}: {fp32['median_ms']:.3f} ms = {result['gflops']:.1f} GFLOP/s")
-    print(f"  back to back, {args.runs} runs, one sync: {fp32['back_to_back_ms']:.3f} ms/run = {result['back_to_back_gflops']:.1f} GFLOP/s")
+    print(f"  per run (product + sync), median of {args.runs}: {fp32['median_ms']:.3f} ms = {result['gflops']:.4g} GFLOP/s")
+    print(f"  back to back, {args.runs} runs, one sync: {fp32['back_to_back_ms']:.3f} ms/run = {result['back_to_back_gflops']:.4g} GFLOP/s")
     if fp32["cuda_event_median_ms"] is not None:
         result["cuda_event_gflops"] = flop / (fp32["cuda_event_median_ms"] / 1e3) / 1e9
-        print(f"  CUDA-event kernel time, median: {fp32['cuda_event_median_ms']:.3f} ms = {result['cuda_event_gflops']:.1f} GFLOP/s")
+        print(f"  CUDA-event kernel time, median: {fp32['cuda_event_median_ms']:.3f} ms = {result['cuda_event_gflops']:.4g} GFLOP/s")
         torch.backends.cuda.matmul.allow_tf32 = True
         tf32 = measure(a, b, args.warmup, args.runs)
         result["tf32_gflops"] = flop / (tf32["median_ms"] / 1e3) / 1e9
-        print(f"  (orientation only) TF32 per run: {tf32['median_ms']:.3f} ms = {result['tf32_gflops']:.1f} GFLOP/s")
+        print(f"  (orientation only) TF32 per run: {tf32['median_ms']:.3f} ms = {result['tf32_gflops']:.4g} GFLOP/s")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
