@@ -51,7 +51,7 @@ beforeAll(async () => {
   const cases = JSON.parse(await (await import('node:fs/promises')).readFile(files.cases, 'utf8'));
   lossCase = { inputIds: cases.input_ids, attentionMask: cases.attention_mask, promptLen: cases.prompt_len, advantages: cases.advantages };
   out = await SafetensorsReader.open(await openFileSource(outFile));
-}, 120_000);
+}, 300_000);
 
 /** Values at the (row, position) pairs where `keep` holds, from a [B, T, width] tensor. */
 function rowsWhere(values: ArrayLike<number>, b: number, t: number, width: number, keep: (r: number, i: number) => boolean): number[] {
@@ -119,5 +119,5 @@ describe('parity CLI on an unseen random Gemma-3 (sharded, GQA 4:1, head dim 8, 
         }
       }
     }
-  }, 120_000);
+  }, 300_000);
 });
