@@ -74,9 +74,13 @@ export class LoraOptimizer {
     return this.step;
   }
 
-  private sessions() {
-    const backend = this.runner.store.backend;
-    this.sumSession ??= GraphSession.create(buildSumGraph(this.params), backend, { preferredOutputLocation: 'gpu-buffer' });
+  // Created on first use, one at a time: the WebGPU EP refuses to build two sessions at once.
+  private sumGraph(): Promise<GraphSession> {
+    this.sumSession ??= GraphSession.create(buildSumGraph(this.params), this.runner.store.backend, { preferredOutputLocation: 'gpu-buffer' });
+    return this.sumSession;
+  }
+
+  private adamGraph(): Promise<GraphSession> {
     this.adamSession ??= GraphSession.create(
       buildAdamWGraph(this.params, {
         beta1: this.config.adam_beta1,
@@ -85,10 +89,10 @@ export class LoraOptimizer {
         weightDecay: this.config.weight_decay,
         maxGradNorm: this.config.max_grad_norm,
       }),
-      backend,
+      this.runner.store.backend,
       { preferredOutputLocation: 'gpu-buffer' },
     );
-    return { sum: this.sumSession, adam: this.adamSession };
+    return this.adamSession;
   }
 
   /** acc + grads (both consumed: their tensors are disposed); the first call just takes grads. */
@@ -100,7 +104,7 @@ export class LoraOptimizer {
       feeds[sumName('a', p.name)] = acc.get(p.name)!;
       feeds[sumName('b', p.name)] = grads.get(p.name)!;
     }
-    const out = await (await this.sessions().sum).run(feeds);
+    const out = await (await this.sumGraph()).run(feeds);
     for (const p of this.params) {
       dispose(acc.get(p.name));
       dispose(grads.get(p.name));
@@ -126,7 +130,7 @@ export class LoraOptimizer {
       feeds[adamwNames.m(p.name)] = this.m.get(p.name)!;
       feeds[adamwNames.v(p.name)] = this.v.get(p.name)!;
     }
-    const out = await (await this.sessions().adam).run(feeds);
+    const out = await (await this.adamGraph()).run(feeds);
     for (const name of [adamwNames.lr, adamwNames.biasCorrection1, adamwNames.biasCorrection2]) dispose(feeds[name]);
     for (const p of this.params) dispose(grads.get(p.name));
     const gradNorm = (await readTensor(out[adamwNames.gradNorm]))[0];

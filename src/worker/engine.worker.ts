@@ -1,15 +1,38 @@
 /**
- * The engine worker: everything heavy (onnxruntime-web sessions, later generation and training)
- * runs here, off the UI thread. The UI talks to it through comlink (see ./api.ts).
+ * The engine worker: everything heavy (onnxruntime-web sessions, generation, training) runs here,
+ * off the UI thread. The UI talks to it through comlink (see ./api.ts, ./training-api.ts and
+ * ./engine-client.ts); training events come back through a comlink-proxied callback.
  */
 import * as Comlink from 'comlink';
 import { detectGpu, type GpuLike } from '../runtime/gpu-info';
-import type { EngineApi } from './api';
+import type { DashboardEngine } from './engine-client';
 import { runSmokeSession } from './smoke-session';
+import { browserTrainerEnvironment } from './trainer-env-browser';
+import { TrainerService } from './trainer-service';
+import type { TrainingEvent } from './training-api';
 
-const engine: EngineApi = {
+const trainer = new TrainerService(browserTrainerEnvironment());
+
+const engine: DashboardEngine = {
   gpuInfo: () => detectGpu(workerGpu(), { secureContext: self.isSecureContext }),
   runSmokeSession: (backend = 'webgpu') => runSmokeSession(backend),
+  // onEvent is a comlink proxy: each call is a message to the page. A page that went away must not
+  // fail the run, so its rejections are dropped.
+  startTraining: (request, onEvent) => trainer.startTraining(request, (e: TrainingEvent) => void Promise.resolve(onEvent(e)).catch(() => undefined)),
+  pause: () => trainer.pause(),
+  resume: () => trainer.resume(),
+  stop: () => trainer.stop(),
+  listCheckpoints: () => trainer.listCheckpoints(),
+  exportAdapter: async () => {
+    const files = await trainer.exportAdapter();
+    return Comlink.transfer(files, [files.safetensors.buffer as ArrayBuffer]);
+  },
+  importAdapter: (files) => trainer.importAdapter(files),
+  exportHints: () => trainer.exportHints(),
+  importHints: (json) => trainer.importHints(json),
+  editHint: (id, change) => trainer.editHint(id, change),
+  inspectDataset: (source) => trainer.inspectDataset(source),
+  modelCacheStatus: (source) => trainer.modelCacheStatus(source),
 };
 
 function workerGpu(): GpuLike | undefined {

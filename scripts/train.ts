@@ -1,0 +1,235 @@
+/**
+ * Headless GRPO training in Node, with the same trainer as the app's engine worker.
+ *
+ *   npm run train -- --model <hub-id|dir|tiny> --dataset <sample|hub-id|file> --steps N --backend wasm|webgpu
+ *                    [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+ *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
+ *                    [--eval-examples N] [--cache-dir dir] [--token hf_...]
+ *
+ * WebGPU in Node comes from dawn.node; without a GPU run it on SwiftShader:
+ *   bash scripts/with-swiftshader.sh tsx --conditions=onnxruntime-web-use-extern-wasm scripts/train.ts --backend webgpu ...
+ *
+ * Prints one metrics line per step (stdout; progress and phases go to stderr) and writes into --out:
+ * metrics.jsonl, metrics.csv, eval.jsonl, adapter_config.json + adapter_model.safetensors, hints.json
+ * (hints modes), checkpoints/. Ctrl-C stops after saving a checkpoint (a second Ctrl-C exits at once).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { GRPOConfigInput } from '../src/grpo/config';
+import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../src/grpo/metrics';
+import { isTrainingMode, type TrainingMode } from '../src/hints/config';
+import { PRESETS, type PresetName } from '../src/rewards/registry';
+import { installNodeWebGPU } from '../src/runtime/node-webgpu';
+import type { DashboardEvent } from '../src/worker/dashboard-api';
+import { nodeTrainerEnvironment } from '../src/worker/trainer-env-node';
+import { RequestError, TrainerService } from '../src/worker/trainer-service';
+import type { DatasetSource, EvalRecord, ModelSource, TrainingRequest } from '../src/worker/training-api';
+
+const USAGE = `usage: npm run train -- --model <hub-id|dir|tiny> --dataset <sample|hub-id|file> --steps N --backend wasm|webgpu
+  [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...]`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  model: ModelSource;
+  dataset: DatasetSource;
+  backend: 'wasm' | 'webgpu';
+  mode: TrainingMode;
+  config: GRPOConfigInput;
+  rewards: { name: string; weight: number }[];
+  out: string;
+  resume?: string;
+  evalExamples: number;
+  cacheDir: string;
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a bare string, e.g. --set lr_scheduler_type=linear
+  }
+}
+
+async function parseArgs(argv: string[]): Promise<CliOptions> {
+  const single = new Map<string, string>();
+  const sets: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') throw new UsageError(USAGE);
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
+    i++;
+    if (a === '--set') sets.push(value);
+    else if (['--model', '--dataset', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token'].includes(a)) single.set(a.slice(2), value);
+    else throw new UsageError(`unknown option ${a}\n${USAGE}`);
+  }
+  for (const required of ['model', 'dataset', 'backend']) if (!single.has(required)) throw new UsageError(`--${required} is required\n${USAGE}`);
+
+  const modelArg = single.get('model')!;
+  const token = single.get('token') ?? process.env.HF_TOKEN;
+  const model: ModelSource =
+    modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}) };
+  const datasetArg = single.get('dataset')!;
+  const dataset: DatasetSource =
+    datasetArg === 'sample' ? { kind: 'sample' } : existsSync(datasetArg) && statSync(datasetArg).isFile() ? { kind: 'upload', name: path.basename(datasetArg), text: await readFile(datasetArg, 'utf8') } : { kind: 'hub', id: datasetArg };
+
+  const backend = single.get('backend')!;
+  if (backend !== 'wasm' && backend !== 'webgpu') throw new UsageError(`--backend must be wasm or webgpu, got ${backend}`);
+  const mode = single.get('mode') ?? 'lora';
+  if (!isTrainingMode(mode)) throw new UsageError(`--mode must be lora, hints or both, got ${mode}`);
+
+  let config: Record<string, unknown> = {};
+  if (single.has('config')) {
+    const file = single.get('config')!;
+    try {
+      config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--config ${file}: ${(e as Error).message}`);
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${file}: expected a JSON object of GRPOConfig fields`);
+  }
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set expects key=value, got ${JSON.stringify(s)}`);
+    config[s.slice(0, eq)] = parseValue(s.slice(eq + 1));
+  }
+  if (single.has('steps')) config.max_steps = parseValue(single.get('steps')!);
+
+  const rewardsArg = single.get('rewards') ?? 'default';
+  const rewards =
+    rewardsArg in PRESETS
+      ? Object.entries(PRESETS[rewardsArg as PresetName]).map(([name, weight]) => ({ name, weight }))
+      : rewardsArg.split(',').map((part) => {
+          const [name, w] = part.split('=');
+          const weight = w === undefined ? 1 : Number(w);
+          if (!name || !Number.isFinite(weight)) throw new UsageError(`--rewards: bad entry ${JSON.stringify(part)} (name=weight)`);
+          return { name, weight };
+        });
+  const evalExamples = Number(single.get('eval-examples') ?? 16);
+  if (!Number.isInteger(evalExamples) || evalExamples < 1) throw new UsageError('--eval-examples must be a positive integer');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return {
+    model,
+    dataset,
+    backend,
+    mode,
+    config: config as GRPOConfigInput,
+    rewards,
+    out: path.resolve(single.get('out') ?? path.join('runs', `train-${stamp}`)),
+    resume: single.get('resume'),
+    evalExamples,
+    cacheDir: path.resolve(single.get('cache-dir') ?? path.join(os.homedir(), '.cache', 'webgrpo', 'hub')),
+  };
+}
+
+const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits)) : String(v));
+
+/** One line per step: the numbers a person watches, TRL's names. */
+function metricsLine(row: MetricsRow, maxSteps: number): string {
+  const parts = [`step ${row.step}/${maxSteps}`];
+  for (const [k, d] of [['loss', 4], ['reward', 3], ['reward_std', 3], ['kl', 4], ['clip_ratio/region_mean', 3], ['grad_norm', 4], ['learning_rate', 8], ['completions/mean_length', 1]] as const) {
+    if (k in row) parts.push(`${k} ${fmt(row[k], d)}`);
+  }
+  const t = (k: string) => `${fmt(row[k], 2)}s`;
+  parts.push(`gen ${t('timing/generation')} rewards ${t('timing/rewards')} train ${t('timing/training')} step ${t('step_time')}`, `tokens/s ${fmt(row.tokens_per_second, 1)}`);
+  return parts.join('  ');
+}
+
+async function main(): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = await parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    return e instanceof UsageError && (e as Error).message === USAGE ? 0 : 2;
+  }
+  if (o.backend === 'webgpu') installNodeWebGPU();
+  await mkdir(o.out, { recursive: true });
+  const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: o.cacheDir, checkpointDir: path.join(o.out, 'checkpoints'), evalExamples: o.evalExamples }));
+  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}) };
+  const maxSteps = Number(o.config.max_steps ?? 50);
+  const rows: MetricsRow[] = [];
+  const evals: EvalRecord[] = [];
+  let lastProgress = '';
+
+  const onEvent = (e: DashboardEvent) => {
+    switch (e.type) {
+      case 'metrics':
+        rows.push(e.row);
+        console.log(metricsLine(e.row, maxSteps));
+        break;
+      case 'eval':
+        evals.push(e.record);
+        console.error(`eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  (${e.record.examples} held-out examples)`);
+        break;
+      case 'phase':
+        console.error(`[${e.phase}]${e.message ? ` ${e.message}` : ''}`);
+        break;
+      case 'progress': {
+        // Only the start and end of each progress bar: the CLI is for logs, not animations.
+        const key = `${e.label}:${e.done >= e.total && e.total > 0 ? 'done' : e.done === 0 ? 'start' : ''}`;
+        if (key !== lastProgress && (key.endsWith(':done') || key.endsWith(':start'))) console.error(`  ${e.label}: ${e.done}${e.total ? `/${e.total}` : ''} ${e.unit}`);
+        lastProgress = key;
+        break;
+      }
+      case 'dataset':
+        console.error(`dataset ${e.source}: ${e.usable}/${e.total} usable rows (${e.skipped} skipped${Object.keys(e.byKind).length ? `: ${JSON.stringify(e.byKind)}` : ''}); split ${e.split?.train} train / ${e.split?.eval} held out`);
+        break;
+      case 'checkpoint':
+        console.error(`checkpoint ${e.id} (step ${e.step})`);
+        break;
+      case 'warning':
+        console.error(`warning (step ${e.step}): ${e.message}`);
+        break;
+      case 'error':
+        console.error(`error: ${e.message}`);
+        break;
+      default:
+        break;
+    }
+  };
+
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    console.error('stopping after saving a checkpoint (Ctrl-C again to exit now)');
+    void service.stop();
+  });
+
+  let outcome;
+  try {
+    outcome = await service.train(request, onEvent);
+  } catch (e) {
+    if (e instanceof RequestError) {
+      for (const p of e.problems) console.error(`error: ${p}`);
+      return 2;
+    }
+    throw e;
+  }
+  await writeFile(path.join(o.out, 'metrics.jsonl'), metricsToJSONL(rows));
+  await writeFile(path.join(o.out, 'metrics.csv'), metricsToCSV(rows));
+  await writeFile(path.join(o.out, 'eval.jsonl'), evals.map((r) => JSON.stringify(r)).join('\n') + (evals.length ? '\n' : ''));
+  const exported = service.trainer !== null;
+  if (exported) {
+    const adapter = await service.exportAdapter();
+    await writeFile(path.join(o.out, 'adapter_config.json'), adapter.configJson);
+    await writeFile(path.join(o.out, 'adapter_model.safetensors'), adapter.safetensors);
+    if (o.mode !== 'lora') await writeFile(path.join(o.out, 'hints.json'), await service.exportHints());
+  }
+  await service.release();
+  console.error(`${outcome.status} at step ${outcome.step}; wrote ${path.relative(process.cwd(), o.out) || '.'}/{metrics.jsonl,metrics.csv,eval.jsonl${exported ? `,adapter_config.json,adapter_model.safetensors${o.mode !== 'lora' ? ',hints.json' : ''}` : ''},checkpoints/}`);
+  return outcome.status === 'finished' ? 0 : outcome.status === 'stopped' ? 130 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+/**
+ * The dataset of a run: read from its source, rows validated (structure always; the gold query on
+ * synthetic databases when the set is small enough to check up front), split into train and
+ * held-out with the run's seed, and described in a DatasetReport for the dashboard.
+ */
+import { DEFAULT_DATASET_FILE, DEFAULT_DATASET_ID } from '../dataset/hub';
+import { parseDatasetText, type ParsedRows } from '../dataset/parse-rows';
+import { splitExamples } from '../dataset/split';
+import { DatasetError, type DatasetExample, type SqlRow } from '../dataset/types';
+import { validateRows } from '../dataset/validate';
+import type { GoldReport } from '../sql/example-suite';
+import type { DatasetReport } from './dashboard-api';
+import type { DatasetSource, ProgressEvent } from './training-api';
+
+/** Above this many rows, gold queries are not all run before training (scoring still judges each). */
+export const GOLD_CHECK_LIMIT = 5000;
+
+export interface LoadedDataset {
+  train: DatasetExample[];
+  heldOut: DatasetExample[];
+  report: DatasetReport;
+}
+
+/** "owner/name" (the default dataset's file) or "owner/name/path/to/file.jsonl". */
+export function parseHubDatasetId(id: string): { datasetId: string; file: string } {
+  const parts = id.trim().split('/');
+  if (parts.length < 2 || parts.some((p) => p === '')) throw new DatasetError(`dataset id must be "owner/name" or "owner/name/file.json", got ${JSON.stringify(id)}`);
+  const datasetId = `${parts[0]}/${parts[1]}`;
+  if (parts.length > 2) return { datasetId, file: parts.slice(2).join('/') };
+  if (datasetId === DEFAULT_DATASET_ID) return { datasetId, file: DEFAULT_DATASET_FILE };
+  throw new DatasetError(`which file of ${datasetId}? Give it as "${datasetId}/<file>.jsonl" (or .json / .csv)`);
+}
+
+export function describeSource(source: DatasetSource): string {
+  return source.kind === 'hub' ? source.id : source.kind === 'sample' ? 'sample' : source.name;
+}
+
+/** Parses an uploaded file with its column mapping. */
+export function parseUpload(source: Extract<DatasetSource, { kind: 'upload' }>): ParsedRows {
+  return parseDatasetText(source.text, { fileName: source.name, ...(source.mapping ? { columns: source.mapping } : {}) });
+}
+
+export async function prepareDataset(
+  source: DatasetSource,
+  parsed: ParsedRows,
+  options: { seed: number; inspectGold: (row: SqlRow) => Promise<GoldReport>; onProgress?: (e: ProgressEvent) => void },
+): Promise<LoadedDataset> {
+  const name = describeSource(source);
+  const checkGold = parsed.rows.length <= GOLD_CHECK_LIMIT;
+  const validation = await validateRows(parsed, {
+    source: name,
+    ...(checkGold ? { inspectGold: options.inspectGold } : {}),
+    onProgress: (done, total) => options.onProgress?.({ type: 'progress', label: `validating dataset rows (gold queries on synthetic databases)`, done, total, unit: 'items' }),
+  });
+  const examples = validation.examples;
+  if (examples.length < 2) throw new DatasetError(`${name}: ${examples.length} usable row(s) of ${validation.counts.total}; training needs at least 2 (${validation.skipped.slice(0, 3).map((s) => s.reason).join('; ')})`);
+  // A tenth held out (at least 1, at most 500): enough for a stable evaluation subset.
+  const heldOutCount = Math.min(500, Math.max(1, Math.round(examples.length * 0.1)));
+  const split = splitExamples(examples, { seed: options.seed, heldOut: heldOutCount });
+  if (split.train.length === 0) throw new DatasetError(`${name}: nothing left to train on after holding out ${split.heldOut.length} example(s)`);
+  return {
+    train: split.train,
+    heldOut: split.heldOut,
+    report: {
+      source: name,
+      total: validation.counts.total,
+      usable: validation.counts.valid,
+      skipped: validation.counts.skipped,
+      byKind: validation.counts.byKind,
+      skippedExamples: validation.skipped.slice(0, 20),
+      split: { train: split.train.length, eval: split.heldOut.length },
+      mapping: parsed.mapping,
+    },
+  };
+}

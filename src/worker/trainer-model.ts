@@ -1,0 +1,39 @@
+/**
+ * Opening a model for training, the same way for every source: config.json, the tokenizer files
+ * and the weights through a HubClient (a hub repo, or the app's own URL for the bundled tiny model;
+ * downloads cached, verified, with progress), or the same files from a local folder (Node).
+ */
+import { parseGemma3Config, type Gemma3Config } from '../model/config';
+import type { HubClient } from '../model/hub';
+import type { TensorReader } from '../model/safetensors';
+import { Gemma3Tokenizer } from '../model/tokenizer';
+import type { ProgressEvent } from './training-api';
+
+export interface OpenedModel {
+  /** What checkpoints record: the hub id, 'webgrpo/tiny-gemma3', or the folder. */
+  modelId: string;
+  /** base_model_name_or_path of exported adapters (a hub id; null when the model has none). */
+  baseModelNameOrPath: string | null;
+  config: Gemma3Config;
+  weights: TensorReader;
+  tokenizer: Gemma3Tokenizer;
+}
+
+export const MODEL_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
+export async function openHubModel(client: HubClient, options: { modelId: string; baseModelNameOrPath: string | null; onProgress?: (e: ProgressEvent) => void }): Promise<OpenedModel> {
+  const progress = (label: string) => (p: { loaded: number; total: number | null }) => options.onProgress?.({ type: 'progress', label, done: p.loaded, total: p.total ?? 0, unit: 'bytes' });
+  await client.download([...MODEL_TEXT_FILES], progress(`downloading ${options.modelId} config and tokenizer`));
+  const config = parseGemma3Config(await client.json('config.json'));
+  const tokenizer = Gemma3Tokenizer.fromJson(await client.json('tokenizer.json'), await client.json('tokenizer_config.json'));
+  const weights = await client.openWeights(progress(`downloading ${options.modelId} weights`));
+  return { modelId: options.modelId, baseModelNameOrPath: options.baseModelNameOrPath, config, weights, tokenizer };
+}
+
+/** Checks that the tokenizer and the model agree (a model whose embedding is smaller than the ids the tokenizer emits fails at the first prompt). */
+export function checkTokenizerFits(model: Pick<OpenedModel, 'config' | 'tokenizer' | 'modelId'>): void {
+  const { special } = model.tokenizer;
+  for (const [name, id] of Object.entries(special)) {
+    if (id >= model.config.vocabSize) throw new Error(`${model.modelId}: the tokenizer's ${name} id ${id} is outside the model's vocabulary of ${model.config.vocabSize}`);
+  }
+}

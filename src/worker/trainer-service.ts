@@ -1,0 +1,319 @@
+/**
+ * TrainerApi over the GRPO trainer: the engine worker exposes it through comlink, and the CLI uses
+ * it directly in Node. What differs between the two (where models, datasets, checkpoints and SQL
+ * workers come from) is a TrainerEnvironment; everything else is this one code path.
+ *
+ * A run: check the request (config, mode, rewards, backend, resume id: all errors at once, before
+ * anything loads) → load the model (progress) → read, validate and split the dataset (report) →
+ * LoRA from the checkpoint, an imported adapter, or PEFT's init → runner → GrpoTrainer.run().
+ * startTraining resolves when the run ends; its events tell how.
+ */
+import type { ParsedRows } from '../dataset/parse-rows';
+import { goldInspector } from '../dataset/validate';
+import { decodeCheckpoint, type CheckpointState, type CheckpointStorage } from '../grpo/checkpoint';
+import { validateConfig, type GRPOConfig, resolveRewardWeights } from '../grpo/config';
+import { adapterMismatch, applyAdapter, exportAdapter, readAdapterFiles } from '../grpo/export';
+import { Rng } from '../grpo/rng';
+import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
+import { isTrainingMode } from '../hints/config';
+import { HintStore } from '../hints/store';
+import { Gemma3Runner } from '../model/gemma3-runner';
+import { loraSpecOf } from '../model/parity';
+import { createLoraAdapter, LORA_MODULES, parseLoraConfig, type LoraAdapter, type LoraConfig } from '../model/peft';
+import { RewardRegistry, rewardByName } from '../rewards/registry';
+import { TensorStore } from '../runtime/device';
+import { SqlEvaluator } from '../sql/evaluator';
+import type { WorkerFactory } from '../sql/worker-pool';
+import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
+import { prepareDataset } from './trainer-data';
+import { checkTokenizerFits, type OpenedModel } from './trainer-model';
+import type { CheckpointInfo, DatasetSource, ExportedAdapter, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+
+export interface TrainerEnvironment {
+  openModel(source: ModelSource, onProgress: (e: ProgressEvent) => void): Promise<OpenedModel>;
+  modelCacheStatus(source: ModelSource): Promise<ModelCacheStatus>;
+  readDataset(source: DatasetSource, onProgress: (e: ProgressEvent) => void): Promise<ParsedRows>;
+  sqlWorkerFactory: WorkerFactory;
+  checkpointStorage(): Promise<CheckpointStorage>;
+  /** Whether WebGPU can be used here (the CLI installs dawn.node first). */
+  hasWebGPU(): boolean;
+  /** Held-out examples evaluated at each evaluation. Default 16. */
+  evalExamples?: number;
+  /** SQL workers. Default 2. */
+  sqlWorkers?: number;
+}
+
+export class RequestError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`the training request cannot start: ${problems.join('; ')}`);
+    this.name = 'RequestError';
+  }
+}
+
+interface LoadedRun {
+  runner: Gemma3Runner;
+  trainer: GrpoTrainer;
+  model: OpenedModel;
+  /** The imported adapter's config, kept for export. */
+  adapterConfig?: LoraConfig;
+}
+
+type EventSink = (e: DashboardEvent) => void;
+
+function hintRecords(store: HintStore): HintRecord[] {
+  return store.hints().map((h) => ({ id: h.id, hint_type: h.hint_type, pattern: h.pattern, description: h.description, weight: h.weight, tables: h.tables, evidence_count: h.evidence_count, pinned: h.pinned }));
+}
+
+/** All problems with a request, none of which needs the model or the data. */
+export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironment, 'hasWebGPU'>): { config: GRPOConfig; warnings: string[]; problems: string[] } {
+  const problems: string[] = [];
+  const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
+  problems.push(...v.errors);
+  if (!isTrainingMode(request.mode)) problems.push(`mode must be 'lora', 'hints' or 'both', got ${JSON.stringify(request.mode)}`);
+  if (request.backend !== 'webgpu' && request.backend !== 'wasm') problems.push(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(request.backend)}`);
+  else if (request.backend === 'webgpu' && !env.hasWebGPU()) problems.push('backend webgpu: WebGPU is not available here (use a browser with WebGPU, or the wasm backend)');
+  if (!Array.isArray(request.rewards) || request.rewards.length === 0) problems.push('choose at least one reward');
+  else {
+    const seen = new Set<string>();
+    for (const r of request.rewards) {
+      try {
+        rewardByName(r.name);
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+      if (seen.has(r.name)) problems.push(`reward ${r.name} is listed twice`);
+      seen.add(r.name);
+      if (typeof r.weight !== 'number' || !Number.isFinite(r.weight)) problems.push(`reward ${r.name}: weight must be a finite number, got ${JSON.stringify(r.weight)}`);
+    }
+    if (v.errors.length === 0) {
+      try {
+        resolveRewardWeights(v.config, request.rewards.map((r) => r.name));
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+  }
+  return { config: v.config, warnings: v.warnings, problems };
+}
+
+export class TrainerService implements TrainerApi, DashboardExtrasApi {
+  private active = false;
+  private run: LoadedRun | null = null;
+  private hintStore = new HintStore();
+  private pendingAdapter: ExportedAdapter | null = null;
+  private storage: Promise<CheckpointStorage> | null = null;
+
+  constructor(private readonly env: TrainerEnvironment) {}
+
+  private checkpoints(): Promise<CheckpointStorage> {
+    this.storage ??= this.env.checkpointStorage();
+    this.storage.catch(() => (this.storage = null));
+    return this.storage;
+  }
+
+  /** Runs a whole training; resolves with its outcome when it ends (events tell the rest). */
+  async startTraining(request: TrainingRequest, onEvent: (e: TrainingEvent) => void): Promise<void> {
+    await this.train(request, onEvent as EventSink);
+  }
+
+  async train(request: TrainingRequest, onEvent: EventSink): Promise<RunOutcome> {
+    const emit = (e: DashboardEvent) => {
+      try {
+        onEvent(e);
+      } catch {
+        // The listener's problem, not the run's.
+      }
+    };
+    if (this.active) throw new RequestError(['a run is already in progress: stop it first']);
+    const checked = checkRequest(request, this.env);
+    let resume: CheckpointState | undefined;
+    if (checked.problems.length === 0 && request.resumeFrom !== undefined) {
+      try {
+        resume = await decodeCheckpoint(await (await this.checkpoints()).load(request.resumeFrom));
+      } catch (e) {
+        checked.problems.push(`cannot resume from ${JSON.stringify(request.resumeFrom)}: ${(e as Error).message}`);
+      }
+    }
+    if (checked.problems.length > 0) {
+      const error = new RequestError(checked.problems);
+      emit({ type: 'error', message: error.message });
+      emit({ type: 'phase', phase: 'failed', message: error.message });
+      throw error;
+    }
+    for (const w of checked.warnings) emit({ type: 'warning', step: 0, message: `config: ${w}` });
+
+    this.active = true;
+    const previous = this.run;
+    this.run = null;
+    let evaluator: SqlEvaluator | undefined;
+    try {
+      await previous?.trainer.release();
+      await previous?.runner.release();
+      emit({ type: 'phase', phase: 'loading' });
+      const config = resume ? resume.config : checked.config;
+      const mode = resume ? resume.mode : request.mode;
+      const rewards = new RewardRegistry((resume ? resume.rewards : request.rewards).map((r) => ({ reward: rewardByName(r.name), weight: r.weight })));
+      if (resume && resume.mode !== request.mode) emit({ type: 'warning', step: resume.step, message: `resuming in the checkpoint's mode '${resume.mode}' (the request asked for '${request.mode}')` });
+
+      const model = await this.env.openModel(request.model, emit);
+      checkTokenizerFits(model);
+      evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
+      const parsed = await this.env.readDataset(request.dataset, emit);
+      const data = await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
+      emit({ type: 'dataset', ...data.report });
+
+      const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);
+      const store = await TensorStore.create(request.backend);
+      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter) }, (done, total) =>
+        emit({ type: 'progress', label: `loading ${model.modelId} onto ${request.backend}`, done, total, unit: 'tensors' }),
+      );
+      if (resume) restoreLora(runner, resume);
+      else applyAdapter(runner, adapter);
+
+      const trainer = new GrpoTrainer({
+        runner,
+        tokenizer: model.tokenizer,
+        train: data.train,
+        heldOut: data.heldOut,
+        rewards,
+        executor: evaluator,
+        config: runConfig,
+        mode,
+        hintStore: resume ? undefined : this.hintStore,
+        modelId: model.modelId,
+        checkpoints: await this.checkpoints(),
+        evalExamples: this.env.evalExamples,
+        onEvent: emit,
+        resume,
+      });
+      this.hintStore = trainer.hintStore;
+      this.run = { runner, trainer, model, adapterConfig };
+      return await trainer.run();
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      emit({ type: 'error', message: error.message });
+      emit({ type: 'phase', phase: 'failed', message: error.message });
+      return { status: 'failed', step: resume?.step ?? 0, error };
+    } finally {
+      this.active = false;
+      evaluator?.close();
+    }
+  }
+
+  /** The LoRA a run starts from, and the config fields it implies. */
+  private async initialAdapter(model: OpenedModel, config: GRPOConfig, resume: CheckpointState | undefined, emit: EventSink) {
+    if (resume) return { adapter: freshAdapter(model, config), config, adapterConfig: undefined };
+    if (this.pendingAdapter) {
+      const adapter = await readAdapterFiles(this.pendingAdapter, model.config);
+      const c = adapter.config;
+      const targets = LORA_MODULES.filter((m) => adapter.tensors[0]?.[m]);
+      const plain = adapterMismatch(adapter, loraSpecOf(freshAdapter(model, { ...config, lora_r: c.r, lora_alpha: c.loraAlpha, lora_target_modules: targets }))) === null;
+      if (!plain) throw new Error('the imported adapter uses rsLoRA or per-module ranks, which training here cannot continue (it can still be exported)');
+      const runConfig: GRPOConfig = { ...config, lora_r: c.r, lora_alpha: c.loraAlpha, lora_target_modules: targets };
+      if (config.lora_r !== c.r || config.lora_alpha !== c.loraAlpha || config.lora_target_modules.join() !== targets.join()) {
+        emit({ type: 'warning', step: 0, message: `training continues the imported adapter: lora_r ${c.r}, lora_alpha ${c.loraAlpha}, target modules ${targets.join(', ')}` });
+      }
+      return { adapter, config: runConfig, adapterConfig: c };
+    }
+    return { adapter: freshAdapter(model, config), config, adapterConfig: undefined };
+  }
+
+  async pause(): Promise<void> {
+    this.run?.trainer.pause();
+  }
+  async resume(): Promise<void> {
+    this.run?.trainer.resume();
+  }
+  async stop(): Promise<void> {
+    this.run?.trainer.stop();
+  }
+
+  async listCheckpoints(): Promise<CheckpointInfo[]> {
+    return (await this.checkpoints()).list();
+  }
+
+  async exportAdapter(): Promise<ExportedAdapter> {
+    const run = this.run;
+    if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
+    return exportAdapter(run.runner, { baseModelNameOrPath: run.model.baseModelNameOrPath, config: run.adapterConfig });
+  }
+
+  /**
+   * Loads a PEFT/Unsloth adapter: into the loaded model now when no run is active and the LoRA
+   * setup matches, and in any case as the starting point of the next run.
+   */
+  async importAdapter(files: ExportedAdapter): Promise<void> {
+    if (this.active) throw new Error('a run is in progress: stop it before importing an adapter');
+    let json: unknown;
+    try {
+      json = JSON.parse(files.configJson);
+    } catch (e) {
+      throw new Error(`adapter_config.json is not JSON: ${(e as Error).message}`);
+    }
+    parseLoraConfig(json);
+    if (this.run) {
+      const adapter = await readAdapterFiles(files, this.run.model.config);
+      applyAdapter(this.run.runner, adapter);
+      this.run.adapterConfig = adapter.config;
+    }
+    this.pendingAdapter = { configJson: files.configJson, safetensors: files.safetensors.slice() };
+  }
+
+  async exportHints(): Promise<string> {
+    return this.hintStore.exportJson();
+  }
+
+  async importHints(json: string): Promise<void> {
+    this.hintStore.importJson(json);
+  }
+
+  async editHint(id: string, change: Partial<Pick<HintRecord, 'description' | 'weight' | 'pinned'>> | 'delete'): Promise<HintRecord[]> {
+    const store = this.hintStore;
+    if (change === 'delete') store.deleteHint(id);
+    else {
+      if (change.pinned === true) store.pin(id);
+      if (change.pinned === false) store.unpin(id);
+      if (change.description !== undefined || change.weight !== undefined) store.editHint(id, { description: change.description, weight: change.weight });
+    }
+    return hintRecords(store);
+  }
+
+  async inspectDataset(source: DatasetSource): Promise<DatasetReport> {
+    const evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
+    try {
+      const parsed = await this.env.readDataset(source, () => {});
+      return (await prepareDataset(source, parsed, { seed: 42, inspectGold: goldInspector(evaluator) })).report;
+    } finally {
+      evaluator.close();
+    }
+  }
+
+  modelCacheStatus(source: ModelSource): Promise<ModelCacheStatus> {
+    return this.env.modelCacheStatus(source);
+  }
+
+  /** The trainer of the current or last run (CLI: metrics and hints after the run). */
+  get trainer(): GrpoTrainer | null {
+    return this.run?.trainer ?? null;
+  }
+
+  /** Frees the model and sessions of the last run. */
+  async release(): Promise<void> {
+    if (this.active) this.run?.trainer.stop();
+    await this.run?.trainer.release();
+    await this.run?.runner.release();
+    this.run = null;
+  }
+}
+
+/** PEFT's initialisation (A random, B zero) from the run's seed. */
+function freshAdapter(model: OpenedModel, config: GRPOConfig): LoraAdapter {
+  const rng = Rng.fromSeed(config.seed, 'lora-init');
+  return createLoraAdapter(model.config, {
+    r: config.lora_r,
+    alpha: config.lora_alpha,
+    targetModules: config.lora_target_modules,
+    baseModelNameOrPath: model.baseModelNameOrPath,
+    random: () => rng.next(),
+  });
+}
