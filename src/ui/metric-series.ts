@@ -123,3 +123,20 @@ export function metricKeySignature(rows: readonly MetricsRow[]): string {
   collectKeys(rows.slice(-1), 0, keys);
   return [...keys].sort().join('|');
 }
+
+/** Tick steps for a step axis: whole steps only (no "1.5" between step 1 and step 2). */
+export const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
+
+/**
+ * A y range with a little room around the data. A flat series gets a range around its value (uPlot
+ * would draw a flat 0 on a 0–100 axis).
+ */
+export function paddedRange(min: number | null, max: number | null): [number, number] {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  if (min === max) {
+    const pad = min === 0 ? 1 : Math.abs(min) * 0.5;
+    return [min - pad, max + pad];
+  }
+  const pad = (max - min) * 0.05;
+  return [min - pad, max + pad];
+}

@@ -8,6 +8,7 @@ import { ResultTable } from './ResultTable';
 function detailText(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(4);
   if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v : detailText(v))).join(', ');
   return JSON.stringify(value);
 }
 

@@ -2,7 +2,7 @@
  * Shared uPlot options: palette, axes with short ticks, a height that suits a grid of small plots.
  */
 import uPlot from 'uplot';
-import { formatTick, type SeriesSpec } from '../metric-series';
+import { formatTick, paddedRange, STEP_INCREMENTS, type SeriesSpec } from '../metric-series';
 
 export const CHART_HEIGHT = 190;
 
@@ -25,10 +25,10 @@ function lastFinite(values: readonly (number | null | undefined)[]): number | nu
   return null;
 }
 
-function axes(xLabel: string): uPlot.Axis[] {
+function axes(xLabel: string, wholeX: boolean): uPlot.Axis[] {
   const common = { font: axisFont, stroke: '#5d6679', grid: { stroke: '#eef0f5', width: 1 }, ticks: { stroke: '#dde2ec', width: 1 } };
   return [
-    { ...common, label: xLabel, labelFont: axisFont, labelSize: 18, values: (_u, splits) => splits.map(formatTick) },
+    { ...common, label: xLabel, labelFont: axisFont, labelSize: 18, values: (_u, splits) => splits.map(formatTick), ...(wholeX ? { incrs: STEP_INCREMENTS } : {}) },
     { ...common, size: 56, values: (_u, splits) => splits.map(formatTick) },
   ];
 }
@@ -44,8 +44,8 @@ export function lineChartOptions({ width, series, yRange }: LineOptions): uPlot.
   return {
     width,
     height: CHART_HEIGHT,
-    scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true } },
-    axes: axes('step'),
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true, range: (_u, min, max) => paddedRange(min, max) } },
+    axes: axes('step', true),
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     series: [
@@ -80,7 +80,7 @@ export function barChartOptions(width: number, xLabel: string, label: string): u
       },
       y: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] },
     },
-    axes: axes(xLabel),
+    axes: axes(xLabel, false),
     legend: { live: true },
     series: [
       { label: xLabel, value: (_u, v) => (v == null ? '—' : formatTick(v)) },

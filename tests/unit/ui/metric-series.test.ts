@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsRow } from '../../../src/grpo/metrics';
-import { CHARTS, collectKeys, formatTick, metricKeySignature, SeriesBuffer } from '../../../src/ui/metric-series';
+import { CHARTS, collectKeys, formatTick, metricKeySignature, paddedRange, SeriesBuffer } from '../../../src/ui/metric-series';
 
 const chart = (id: string) => CHARTS.find((c) => c.id === id)!;
 
@@ -68,5 +68,14 @@ describe('axis ticks', () => {
     expect(metricKeySignature([{ step: 1, reward: 0 }, { step: 2, reward: 1 }])).toBe(a);
     expect(metricKeySignature([{ step: 1, reward: 0 }, { step: 2, reward: 1, kl: 0 }])).not.toBe(a);
     expect(metricKeySignature([])).toBe('');
+  });
+});
+
+describe('y range', () => {
+  it('pads the data a little, and puts a flat series in the middle of a range around it', () => {
+    expect(paddedRange(0, 10)).toEqual([-0.5, 10.5]);
+    expect(paddedRange(0, 0)).toEqual([-1, 1]);
+    expect(paddedRange(-2, -2)).toEqual([-3, -1]);
+    expect(paddedRange(null, null)).toEqual([0, 1]);
   });
 });
