@@ -58,7 +58,9 @@ def build_model(a, device):
     config = Gemma3TextConfig(**kw)
     config._attn_implementation = "eager"
     torch.manual_seed(a.seed)
-    model = Gemma3ForCausalLM(config).to(device=device, dtype=torch.float32)
+    # Built directly on the device: initialising 1B parameters on the CPU first takes far longer.
+    with torch.device(device):
+        model = Gemma3ForCausalLM(config).to(dtype=torch.float32)
     lora = LoraConfig(r=a.rank, lora_alpha=2 * a.rank, target_modules=MODULES, lora_dropout=0.0, task_type="CAUSAL_LM")
     return get_peft_model(model, lora)
 
