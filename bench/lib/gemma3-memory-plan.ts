@@ -3,8 +3,8 @@
  *
  * How the engine uses memory, as measured with gpuMemory on SwiftShader (bench/gemma3-1b.ts's
  * "first run of each session" table): onnxruntime-web's WebGPU EP allocates a session's
- * intermediates on its first run and keeps them in its buffer cache afterwards, and tensors it
- * produced go back to that cache when disposed; nothing is returned to the device. So the steady
+ * intermediates on its first run and keeps them in its buffer cache afterwards (later runs allocate
+ * nothing new). So the steady
  * peak is the sum of: our own tensors (weights, LoRA, Adam moments, position tables), everything a
  * step keeps alive at its fullest point (saved layer inputs, gradients), and each session's own
  * working set, which the graph itself gives (graph-memory.ts).
