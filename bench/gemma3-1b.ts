@@ -123,7 +123,7 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
     return { signal: ac.signal, onStep: (s: number) => void (s >= steps && ac.abort()) };
   };
   // Warm-up with the same shapes (sessions are keyed by cache length), stopped after 3 steps.
-  let t0 = performance.now();
+  const t0 = performance.now();
   await gen.generate(prompts, { ...opts, ...stopAfter(3) }, rng);
   const warmupMs = performance.now() - t0;
 
@@ -152,7 +152,6 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
   // Profile: every run waits for the GPU; a few steps are enough for per-step averages.
   profiler.reset();
   profiler.sync = true;
-  t0 = performance.now();
   const prof = await gen.generate(prompts, { ...opts, ...stopAfter(ints['profile-steps']) }, rng);
   profiler.sync = false;
   const profSteps = prof.completions[0].length;
