@@ -191,6 +191,12 @@ export const tests = [
       assert.match(await detail.innerText(), /Full text[\s\S]*Extracted SQL[\s\S]*Gold SQL[\s\S]*Rewards/i);
       await shoot(page, repoRoot, 'dashboard-groups.png', { locator: page.getByTestId('groups-panel') });
 
+      // The engine's dataset report: usable rows of the sample and the split.
+      const report = await page.getByTestId('dataset-report').innerText();
+      assert.ok(Number(await page.getByTestId('dataset-usable').innerText()) > 0, `no usable rows: ${report}`);
+      assert.match(report, /rows in sample/);
+      assert.match(report, /Split: \d+ for training, \d+ held out/);
+
       await waitForRun(page, 'the run to finish', async () => (await page.getByTestId('phase').first().getAttribute('data-phase')) === 'finished', 120_000);
       await shoot(page, repoRoot, 'dashboard-finished.png');
     },

@@ -37,10 +37,16 @@ export function RunPanel() {
     <Panel title="5 · Run" subtitle="Start, pause or stop training" wide testId="run-panel">
       <RunControls />
       <StepProgress />
-      <ProgressList area="run" />
+      <RunProgress />
       <RunMessages />
     </Panel>
   );
+}
+
+/** Generation, evaluation and compile progress, while the run is under way (a finished run's last bar says nothing). */
+function RunProgress() {
+  const active = useAppStore((s) => isActive(s.run.phase));
+  return active ? <ProgressList area="run" /> : null;
 }
 
 function RunControls() {
