@@ -44,6 +44,11 @@ export interface CheckpointState {
   rewards: { name: string; weight: number }[];
   /** Fingerprint of the training split, so a resume on other data is refused. */
   dataFingerprint: string;
+  /**
+   * Example ids of the split. A resume takes the same rows by id instead of validating and splitting
+   * again (gold checks have time budgets, so a loaded machine could otherwise drop a row).
+   */
+  split: { train: string[]; heldOut: string[] };
   adamStep: number;
   samplingRng: RngState;
   prompts: PromptSamplerState;
@@ -133,7 +138,7 @@ export async function decodeCheckpoint(files: CheckpointFiles): Promise<Checkpoi
   }
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not a WebGRPO checkpoint (format ${JSON.stringify(meta.format)})`);
   if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`version ${JSON.stringify(meta.version)} is not supported (expected ${CHECKPOINT_VERSION})`);
-  for (const field of ['id', 'runId', 'step', 'config', 'samplingRng', 'prompts', 'loraKeys', 'metrics']) {
+  for (const field of ['id', 'runId', 'step', 'config', 'samplingRng', 'prompts', 'loraKeys', 'metrics', 'split']) {
     if (!(field in meta)) throw new CheckpointError(`checkpoint.json has no "${field}"`);
   }
   const reader = await SafetensorsReader.open(new MemoryByteSource(files.tensors, 'state.safetensors'));

@@ -17,7 +17,8 @@ import { Generator } from '../generate/generator';
 import { resolveHintsConfig, trainsHints, trainsLora, type HintsConfig, type TrainingMode } from '../hints/config';
 import { HintStore } from '../hints/store';
 import { runHintsStep, type PromptGroup } from '../hints/trainer';
-import type { Gemma3Runner } from '../model/gemma3-runner';
+import { loraKeyOf, type Gemma3Runner } from '../model/gemma3-runner';
+import { LORA_MODULES, projectionShape } from '../model/peft';
 import type { TokenObjective } from '../model/gemma3-graphs';
 import type { RewardRegistry, GroupExecutor, GroupScores } from '../rewards/registry';
 import { readTensor, onDeviceLost as runtimeOnDeviceLost } from '../runtime/device';
@@ -510,6 +511,7 @@ export class GrpoTrainer {
       config: this.config,
       rewards: this.o.rewards.names().map((name, i) => ({ name, weight: this.o.rewards.weights()[i] })),
       dataFingerprint: this.dataFingerprint,
+      split: { train: this.o.train.map((e) => e.id), heldOut: this.o.heldOut.map((e) => e.id) },
       adamStep: opt?.adamStep ?? 0,
       samplingRng: this.samplingRng.getState(),
       prompts: this.sampler.state(),
@@ -542,11 +544,20 @@ export class GrpoTrainer {
 
 /** Puts a checkpoint's LoRA tensors into a runner loaded with the same LoRA setup. */
 export function restoreLora(runner: Gemma3Runner, state: Pick<CheckpointState, 'id' | 'lora'>): void {
-  const expected = [...runner.lora.keys()].sort();
+  const expected = new Map<string, number[]>();
+  for (let layer = 0; layer < runner.cfg.numLayers; layer++) {
+    for (const m of LORA_MODULES) {
+      const spec = runner.options.lora.modules[m];
+      if (!spec) continue;
+      const [inFeatures, outFeatures] = projectionShape(runner.cfg, m);
+      expected.set(loraKeyOf(layer, m, 'A'), [spec.rank, inFeatures]);
+      expected.set(loraKeyOf(layer, m, 'B'), [outFeatures, spec.rank]);
+    }
+  }
   const saved = [...state.lora.keys()].sort();
-  if (expected.join('|') !== saved.join('|')) throw new Error(`checkpoint ${state.id} has LoRA tensors for another setup (${saved.length} tensors, the model has ${expected.length})`);
+  if ([...expected.keys()].sort().join('|') !== saved.join('|')) throw new Error(`checkpoint ${state.id} has LoRA tensors for another setup (${saved.length} tensors, the model's LoRA has ${expected.size})`);
   for (const [key, t] of state.lora) {
-    const dims = runner.lora.get(key)!.dims;
+    const dims = expected.get(key)!;
     if (dims.join(',') !== t.shape.join(',')) throw new Error(`checkpoint ${state.id}: ${key} has shape [${t.shape.join(', ')}], the model's is [${dims.join(', ')}]`);
     runner.setLoraTensor(key, runner.store.upload(t.values.slice(), t.shape));
   }

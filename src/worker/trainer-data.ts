@@ -40,6 +40,28 @@ export function parseUpload(source: Extract<DatasetSource, { kind: 'upload' }>):
   return parseDatasetText(source.text, { fileName: source.name, ...(source.mapping ? { columns: source.mapping } : {}) });
 }
 
+/**
+ * The split a checkpoint was trained on, taken by id from the parsed rows (ids are
+ * "<source>#<row index>"), without validating again; fails when the rows are not there any more.
+ */
+export function datasetFromSplit(source: DatasetSource, parsed: ParsedRows, split: { train: string[]; heldOut: string[] }): LoadedDataset {
+  const name = describeSource(source);
+  const take = (id: string): DatasetExample => {
+    const m = /#(\d+)$/.exec(id);
+    const row = m && id.slice(0, m.index) === name ? parsed.rows[Number(m[1])] : null;
+    if (!row) throw new DatasetError(`the checkpoint's example ${id} is not in ${name} any more: resume needs the dataset it was trained on`);
+    return { id, ...row };
+  };
+  const train = split.train.map(take);
+  const heldOut = split.heldOut.map(take);
+  const usable = train.length + heldOut.length;
+  return {
+    train,
+    heldOut,
+    report: { source: name, total: parsed.rows.length, usable, skipped: parsed.rows.length - usable, byKind: {}, skippedExamples: [], split: { train: train.length, eval: heldOut.length }, mapping: parsed.mapping },
+  };
+}
+
 export async function prepareDataset(
   source: DatasetSource,
   parsed: ParsedRows,

@@ -25,7 +25,7 @@ import { TensorStore } from '../runtime/device';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
-import { prepareDataset } from './trainer-data';
+import { datasetFromSplit, prepareDataset } from './trainer-data';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
 import type { CheckpointInfo, DatasetSource, ExportedAdapter, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
@@ -159,7 +159,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
       const parsed = await this.env.readDataset(request.dataset, emit);
-      const data = await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
+      const data = resume ? datasetFromSplit(request.dataset, parsed, resume.split) : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
       emit({ type: 'dataset', ...data.report });
 
       const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);

@@ -31,6 +31,7 @@ function sampleState(step: number): CheckpointState {
     config: { ...DEFAULT_CONFIG, lora_target_modules: ['q_proj'] },
     rewards: [{ name: 'match_format_exactly', weight: 1 }],
     dataFingerprint: '200:deadbeef',
+    split: { train: ['sample#0', 'sample#2'], heldOut: ['sample#1'] },
     adamStep: step,
     samplingRng: rng.getState(),
     prompts: { rng: Rng.fromSeed(1, 'prompts').getState(), order: [2, 0, 1], cursor: 1, epoch: 0, tooLong: ['sample#4'] },
