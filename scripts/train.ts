@@ -6,8 +6,8 @@
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
  *                    [--eval-examples N] [--cache-dir dir] [--token hf_...]
  *
- * WebGPU in Node comes from dawn.node; without a GPU run it on SwiftShader:
- *   bash scripts/with-swiftshader.sh tsx --conditions=onnxruntime-web-use-extern-wasm scripts/train.ts --backend webgpu ...
+ * WebGPU in Node comes from dawn.node; on a machine without a GPU adapter the command restarts
+ * itself on SwiftShader (the CPU Vulkan of Debian's chromium package), as the parity CLI does.
  *
  * Prints one metrics line per step (stdout; progress and phases go to stderr) and writes into --out:
  * metrics.jsonl, metrics.csv, eval.jsonl, adapter_config.json + adapter_model.safetensors, hints.json
@@ -21,11 +21,11 @@ import type { GRPOConfigInput } from '../src/grpo/config';
 import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../src/grpo/metrics';
 import { isTrainingMode, type TrainingMode } from '../src/hints/config';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
-import { installNodeWebGPU } from '../src/runtime/node-webgpu';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
 import { nodeTrainerEnvironment } from '../src/worker/trainer-env-node';
 import { RequestError, TrainerService } from '../src/worker/trainer-service';
 import type { DatasetSource, EvalRecord, ModelSource, TrainingRequest } from '../src/worker/training-api';
+import { requireNodeWebGPU } from './lib/node-gpu';
 
 const USAGE = `usage: npm run train -- --model <hub-id|dir|tiny> --dataset <sample|hub-id|file> --steps N --backend wasm|webgpu
   [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
@@ -148,7 +148,11 @@ async function main(): Promise<number> {
     console.error((e as Error).message);
     return e instanceof UsageError && (e as Error).message === USAGE ? 0 : 2;
   }
-  if (o.backend === 'webgpu') installNodeWebGPU();
+  if (o.backend === 'webgpu') {
+    // Restarts this command on SwiftShader when the machine has no GPU adapter.
+    const adapter = await requireNodeWebGPU();
+    console.error(`WebGPU adapter: ${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' / ')}${adapter.swiftshader ? ' (SwiftShader: CPU emulation, slow)' : ''}`);
+  }
   await mkdir(o.out, { recursive: true });
   const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: o.cacheDir, checkpointDir: path.join(o.out, 'checkpoints'), evalExamples: o.evalExamples }));
   const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}) };
