@@ -228,8 +228,9 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
   const loraScale = g.input('lora_scale', 'float32', []);
   const slot = seq === 1 ? g.input('slot', 'float32', [1, 1, cacheLen, 1]) : undefined;
-  const byType = {} as Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>;
-  for (const type of ['sliding_attention', 'full_attention'] as LayerType[]) {
+  const byType = {} as Partial<Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>>;
+  // Only the layer types this model has (a model may have no full-attention layer, or no sliding one).
+  for (const type of [...new Set(cfg.layerTypes)]) {
     byType[type] = {
       mask: g.input(`mask.${type}`, 'float32', [batch, 1, seq, cacheLen]),
       cos: g.input(`rope_cos.${type}`, 'float32', [batch, 1, seq, cfg.headDim]),
@@ -251,7 +252,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
     x = g.scope(`layer${l}`, () =>
       decoderLayer(cfg, {
         x,
-        ...byType[cfg.layerTypes[l]],
+        ...byType[cfg.layerTypes[l]]!,
         w,
         lora: adapters,
         loraScale,
