@@ -102,6 +102,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   private hintStore = new HintStore();
   private pendingAdapter: ExportedAdapter | null = null;
   private storage: Promise<CheckpointStorage> | null = null;
+  /** Pause/stop asked while the run was still loading (no trainer yet): applied once it exists. */
+  private early: { pause: boolean; stop: boolean } = { pause: false, stop: false };
 
   constructor(private readonly env: TrainerEnvironment) {}
 
@@ -143,6 +145,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     for (const w of checked.warnings) emit({ type: 'warning', step: 0, message: `config: ${w}` });
 
     this.active = true;
+    this.early = { pause: false, stop: false };
     const previous = this.run;
     this.run = null;
     let evaluator: SqlEvaluator | undefined;
@@ -188,6 +191,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       });
       this.hintStore = trainer.hintStore;
       this.run = { runner, trainer, model, adapterConfig };
+      if (this.early.pause) trainer.pause();
+      if (this.early.stop) trainer.stop();
       return await trainer.run();
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
@@ -219,13 +224,16 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   }
 
   async pause(): Promise<void> {
-    this.run?.trainer.pause();
+    if (this.run) this.run.trainer.pause();
+    else if (this.active) this.early.pause = true;
   }
   async resume(): Promise<void> {
+    this.early.pause = false;
     this.run?.trainer.resume();
   }
   async stop(): Promise<void> {
-    this.run?.trainer.stop();
+    if (this.run) this.run.trainer.stop();
+    else if (this.active) this.early.stop = true;
   }
 
   async listCheckpoints(): Promise<CheckpointInfo[]> {

@@ -66,6 +66,17 @@ describe('TrainerService', () => {
     expect(opened).toBe(0);
   });
 
+  it('honours a stop asked while the model is still loading', async () => {
+    const service = new TrainerService(env);
+    const events: DashboardEvent[] = [];
+    const running = service.train(request(), (e) => events.push(e));
+    await service.stop();
+    expect(await running).toEqual({ status: 'stopped', step: 0 });
+    expect(events.some((e) => e.type === 'metrics' || e.type === 'eval')).toBe(false);
+    expect(events.filter((e) => e.type === 'phase').at(-1)).toMatchObject({ phase: 'stopped' });
+    await service.release();
+  }, 300_000);
+
   it('trains in both modes, then stops, lists, resumes, exports and imports', async () => {
     const service = new TrainerService(env);
     const events: DashboardEvent[] = [];
