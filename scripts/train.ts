@@ -209,10 +209,7 @@ async function main(): Promise<number> {
   try {
     outcome = await service.train(request, onEvent);
   } catch (e) {
-    if (e instanceof RequestError) {
-      for (const p of e.problems) console.error(`error: ${p}`);
-      return 2;
-    }
+    if (e instanceof RequestError) return 2; // its problems were printed by the 'error' event
     throw e;
   }
   await writeFile(path.join(o.out, 'metrics.jsonl'), metricsToJSONL(rows));
