@@ -158,6 +158,19 @@ export async function decodeCheckpoint(files: CheckpointFiles): Promise<Checkpoi
   return { ...state, metrics: nullToNaN(state.metrics), lora, adamM, adamV };
 }
 
+/**
+ * Deletes the oldest checkpoints of run `runId` beyond the newest `keep` (TRL's save_total_limit);
+ * other runs' checkpoints are left alone. Returns the deleted ids.
+ */
+export async function pruneCheckpoints(storage: CheckpointStorage, runId: string, keep: number): Promise<string[]> {
+  if (!Number.isInteger(keep) || keep < 1) throw new CheckpointError(`keep must be a positive integer, got ${keep}`);
+  const prefix = `${runId}-step`;
+  const mine = (await storage.list()).filter((c) => c.id.startsWith(prefix) && /^\d+$/.test(c.id.slice(prefix.length)));
+  const doomed = mine.sort((a, b) => b.step - a.step).slice(keep).map((c) => c.id);
+  for (const id of doomed) await storage.delete(id);
+  return doomed;
+}
+
 /** Checkpoints in memory (tests; environments without persistent storage). Saves are atomic by construction. */
 export class MemoryCheckpointStorage implements CheckpointStorage {
   readonly kind = 'memory';

@@ -24,7 +24,7 @@ import type { RewardRegistry, GroupExecutor, GroupScores } from '../rewards/regi
 import { readTensor, onDeviceLost as runtimeOnDeviceLost } from '../runtime/device';
 import type { CompletionRecord, EvalRecord, GroupRecord, HintRecord, TrainingEvent, TrainingPhase } from '../worker/training-api';
 import { combineRewards, computeAdvantages } from './advantages';
-import { checkpointId, encodeCheckpoint, infoOf, type CheckpointState, type CheckpointStorage, type SavedGenerationBatch } from './checkpoint';
+import { checkpointId, encodeCheckpoint, infoOf, pruneCheckpoints, type CheckpointState, type CheckpointStorage, type SavedGenerationBatch } from './checkpoint';
 import { clipEpsilons, promptsPerStep, resolveRewardWeights, type GRPOConfig } from './config';
 import { evaluatePolicy, heldOutSubset } from './evaluate';
 import { completionMetrics, policyMetrics, rewardMetrics, stepMetrics, type MetricsRow, type MetricValues, type PolicyMicroBatch } from './metrics';
@@ -69,6 +69,8 @@ export interface TrainerOptions {
   /** Prefix of checkpoint ids; default: from the start time. */
   runId?: string;
   checkpoints?: CheckpointStorage;
+  /** Keep only this run's newest N checkpoints (TRL's save_total_limit); default all. */
+  keepCheckpoints?: number;
   /** Held-out examples evaluated (the first ones of the split). Default 16. */
   evalExamples?: number;
   /** Completions decoded together in evaluation. Default 8. */
@@ -533,6 +535,7 @@ export class GrpoTrainer {
     await this.o.checkpoints.save(infoOf(state), encodeCheckpoint(state));
     this.lastSavedStep = state.step;
     this.emit({ type: 'checkpoint', id: state.id, step: state.step });
+    if (this.o.keepCheckpoints !== undefined) await pruneCheckpoints(this.o.checkpoints, this.runId, this.o.keepCheckpoints);
     return state.id;
   }
 

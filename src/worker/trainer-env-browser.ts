@@ -70,5 +70,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
     sqlWorkerFactory: browserWorkerFactory,
     checkpointStorage: () => IndexedDbCheckpointStorage.open(),
     hasWebGPU: () => Boolean((self.navigator as Navigator & { gpu?: unknown }).gpu),
+    // A Gemma-3-1B rank-8 checkpoint is ~80 MB (LoRA + AdamW moments): keep the origin's quota in check.
+    keepCheckpoints: 3,
   };
 }

@@ -41,6 +41,8 @@ export interface TrainerEnvironment {
   evalExamples?: number;
   /** SQL workers. Default 2. */
   sqlWorkers?: number;
+  /** Newest checkpoints kept per run; default all. */
+  keepCheckpoints?: number;
 }
 
 export class RequestError extends Error {
@@ -185,6 +187,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
         hintStore: resume ? undefined : this.hintStore,
         modelId: model.modelId,
         checkpoints: await this.checkpoints(),
+        keepCheckpoints: this.env.keepCheckpoints,
         evalExamples: this.env.evalExamples,
         onEvent: emit,
         resume,

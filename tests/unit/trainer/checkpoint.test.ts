@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStorage, type CheckpointState, type CheckpointStorage } from '../../../src/grpo/checkpoint';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStorage, pruneCheckpoints, type CheckpointState, type CheckpointStorage } from '../../../src/grpo/checkpoint';
 import { NodeCheckpointStorage } from '../../../src/grpo/checkpoint-node';
 import { DEFAULT_CONFIG } from '../../../src/grpo/config';
 import { Rng } from '../../../src/grpo/rng';
@@ -71,6 +71,19 @@ describe('checkpoint files', () => {
     await expect(decodeCheckpoint({ ...files, meta: files.meta.replace('"version":1', '"version":99') })).rejects.toThrow(/version 99 is not supported/);
     await expect(decodeCheckpoint({ ...files, tensors: files.tensors.slice(0, 100) })).rejects.toThrow();
     await expect(new MemoryCheckpointStorage().save({ id: '../x', step: 1, createdAt: '', modelId: '' }, files)).rejects.toThrow(CheckpointError);
+  });
+});
+
+describe('pruneCheckpoints', () => {
+  it("keeps a run's newest checkpoints and leaves other runs alone", async () => {
+    const store = new MemoryCheckpointStorage();
+    const files = encodeCheckpoint(sampleState(1));
+    for (const [run, step] of [['run-a', 1], ['run-a', 2], ['run-a', 3], ['run-a', 4], ['run-ab', 1], ['run-b', 1]] as const) {
+      await store.save({ id: `${run}-step${String(step).padStart(6, '0')}`, step, createdAt: `2026-11-23T08:0${step}:00Z`, modelId: 'm' }, files);
+    }
+    expect(await pruneCheckpoints(store, 'run-a', 2)).toEqual(['run-a-step000002', 'run-a-step000001']);
+    expect((await store.list()).map((c) => c.id).sort()).toEqual(['run-a-step000003', 'run-a-step000004', 'run-ab-step000001', 'run-b-step000001']);
+    await expect(pruneCheckpoints(store, 'run-a', 0)).rejects.toThrow(/positive integer/);
   });
 });
 
