@@ -3,17 +3,17 @@
  * Equivalence on every database is the strongest signal we have; the partial variant gives a
  * gradient towards it (right number of columns, right number of rows, overlapping rows).
  */
-import type { RewardFunction, RewardResult } from './types';
+import { judgedCandidate, type RewardFunction, type RewardResult } from './types';
 
 export const executionEquivalenceReward: RewardFunction = {
   name: 'execution_equivalence_reward',
   description: '1 when the query returns the same result as the gold query on every synthetic database, else 0',
   range: [0, 1],
   needsExecution: true,
-  score({ extracted, execution }): RewardResult {
-    if (!extracted) return { score: 0, details: { verdict: 'no SQL found' } };
-    const c = execution?.candidate;
-    if (!c) return { score: 0, details: { verdict: 'not judged: the example’s gold query is unusable' } };
+  score(input): RewardResult {
+    const judged = judgedCandidate(input, 0);
+    if ('result' in judged) return judged.result;
+    const c = judged.candidate;
     if (c.status !== 'ok') return { score: 0, details: { verdict: c.status, reason: c.error ?? '' } };
     const firstMiss = c.verdicts.findIndex((v) => !v.equal);
     return {
@@ -39,10 +39,10 @@ export const executionPartialReward: RewardFunction = {
   description: 'Mean over databases of: 1 if equal to gold, else 0.2 (right column count) + 0.2 (right row count) + 0.4 × row overlap; 0 if it fails',
   range: [0, 1],
   needsExecution: true,
-  score({ extracted, execution }): RewardResult {
-    if (!extracted) return { score: 0, details: { verdict: 'no SQL found' } };
-    const c = execution?.candidate;
-    if (!c) return { score: 0, details: { verdict: 'not judged: the example’s gold query is unusable' } };
+  score(input): RewardResult {
+    const judged = judgedCandidate(input, 0);
+    if ('result' in judged) return judged.result;
+    const c = judged.candidate;
     if (c.status !== 'ok' || c.verdicts.length === 0) return { score: 0, details: { verdict: c.status, reason: c.error ?? '' } };
     const perDatabase = c.verdicts.map(partialCredit);
     const score = perDatabase.reduce((a, b) => a + b, 0) / perDatabase.length;

@@ -7,7 +7,7 @@ import { significant, tokenize, type Token } from '../sql/lexer';
 import { analyzeQuery } from '../sql/query-analysis';
 import { checkReadOnlyQuery } from '../sql/read-only-guard';
 import { findColumn, findTable, parseSchema, type Schema } from '../sql/schema';
-import type { RewardDetails, RewardFunction, RewardInput, RewardResult } from './types';
+import { judgedCandidate, type RewardDetails, type RewardFunction, type RewardInput, type RewardResult } from './types';
 
 /** The document's weights, by reward name. */
 export const DOC003_WEIGHTS = {
@@ -45,12 +45,12 @@ export const sqlValidityReward: RewardFunction = {
   description: 'Syntax: +1.0 if SQLite parses it (even with unknown tables), −0.5 valid SQL that is not one read-only query, −1.0 not SQL / syntax error / none',
   range: [-1, 1],
   needsExecution: true,
-  score({ extracted, execution }): RewardResult {
-    if (!extracted) return { score: -1, details: { verdict: 'no SQL found' } };
-    const c = execution?.candidate;
-    if (!c) return { score: 0, details: { verdict: 'not judged: the example’s gold query is unusable' } };
+  score(input): RewardResult {
+    const judged = judgedCandidate(input, -1);
+    if ('result' in judged) return judged.result;
+    const c = judged.candidate;
     if (c.status === 'rejected') {
-      const validButForbidden = c.errorKind === 'multiple-statements' || c.errorKind === 'write-statement' || (c.errorKind === 'not-a-query' && SQL_VERBS.has(firstWord(extracted.sql)));
+      const validButForbidden = c.errorKind === 'multiple-statements' || c.errorKind === 'write-statement' || (c.errorKind === 'not-a-query' && SQL_VERBS.has(firstWord(judged.sql)));
       return { score: validButForbidden ? -0.5 : -1, details: { verdict: validButForbidden ? 'valid SQL but not a single read-only query' : 'not SQL', reason: c.error ?? '' } };
     }
     if (c.status === 'error' && c.errorKind === 'syntax') return { score: -1, details: { verdict: 'syntax error', reason: c.error ?? '' } };
@@ -63,10 +63,10 @@ export const executionReward: RewardFunction = {
   description: 'Runs on every synthetic database: +1.0 with rows on at least one, +0.5 always empty, −1.0 error / timeout / rejected / no SQL',
   range: [-1, 1],
   needsExecution: true,
-  score({ extracted, execution }): RewardResult {
-    if (!extracted) return { score: -1, details: { verdict: 'no SQL found' } };
-    const c = execution?.candidate;
-    if (!c) return { score: 0, details: { verdict: 'not judged: the example’s gold query is unusable' } };
+  score(input): RewardResult {
+    const judged = judgedCandidate(input, -1);
+    if ('result' in judged) return judged.result;
+    const c = judged.candidate;
     if (c.status !== 'ok') return { score: -1, details: { verdict: c.status, reason: c.error ?? '' } };
     const rows = c.verdicts.map((v) => v.rows);
     const any = rows.some((n) => n > 0);

@@ -38,3 +38,14 @@ export interface RewardFunction {
   needsExecution: boolean;
   score(input: RewardInput): RewardResult;
 }
+
+/**
+ * The candidate's execution, or the result to return when there is none: no SQL in the completion
+ * scores `noSqlScore`; an example whose gold query is unusable is not judged (0).
+ */
+export function judgedCandidate(input: RewardInput, noSqlScore: number): { candidate: NonNullable<EvaluationReport['candidate']>; sql: string } | { result: RewardResult } {
+  if (!input.extracted) return { result: { score: noSqlScore, details: { verdict: 'no SQL found' } } };
+  const candidate = input.execution?.candidate;
+  if (!candidate) return { result: { score: 0, details: { verdict: 'not judged: the example’s gold query is unusable' } } };
+  return { candidate, sql: input.extracted.sql };
+}
