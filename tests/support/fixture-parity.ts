@@ -29,3 +29,13 @@ export async function fixtureParity(backend: Backend) {
   }
   return { errors, cases, ours };
 }
+
+/** Every expected tensor within the cases file's tolerance (logits/log-probs/loss vs gradients). */
+export async function expectFixtureParity(backend: Backend, expect: typeof import('vitest').expect) {
+  const { errors, cases } = await fixtureParity(backend);
+  expect(errors.size).toBe(88);
+  for (const [name, err] of errors) {
+    const limit = name.endsWith('logits') ? cases.tolerances.logits_rel_l2 : cases.tolerances.grad_rel_l2;
+    expect(err, name).toBeLessThan(limit);
+  }
+}
