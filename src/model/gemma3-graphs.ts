@@ -13,7 +13,7 @@ import { Graph, type Tensor } from '../graph/graph';
 import * as nn from '../graph/nn';
 import * as op from '../graph/ops';
 import { embedScale, type Gemma3Config, type LayerType } from './config';
-import { decoderLayer, layerInputs, perLayerNaming, type LoraSpec } from './gemma3-layer';
+import { decoderLayer, LAYER_WEIGHTS, layerInputs, perLayerNaming, type LayerWeightName, type LoraSpec } from './gemma3-layer';
 
 export interface VocabShard {
   start: number;
@@ -60,6 +60,26 @@ export function buildEmbedGraph(cfg: Gemma3Config, batch: number, seq: number, s
   return g;
 }
 
+/**
+ * The embedding lookup's gradient: d(loss)/d(embedding shard) from d(loss)/d(hidden) of the
+ * embed graph's output, plus `head.<grad name>` (the tied output head's share, from the loss head),
+ * so one run yields each shard's whole gradient. The lookup's scatter-add is a one-hot matmul
+ * (autodiff's Gather rule): [V, B*T] work, fine for the small vocabularies full training is for.
+ */
+export function buildEmbedBackwardGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[]): Graph {
+  const g = new Graph('gemma3_embed_backward');
+  const ids = g.input('input_ids', 'int32', [batch, seq]);
+  const embed = embedInputs(g, cfg, shards);
+  const dy = g.input('grad_hidden', 'float32', [batch, seq, cfg.hiddenSize]);
+  const y = op.mul(gatherRows(ids, embed, shards), embedScale(cfg.hiddenSize));
+  const grads = gradients(y, embed, dy);
+  shards.forEach((sh, s) => {
+    const head = g.input(`head.${embedShardGradName(s)}`, 'float32', [sh.end - sh.start, cfg.hiddenSize], { gpuResident: true });
+    g.output(op.add(grads[s], head), embedShardGradName(s));
+  });
+  return g;
+}
+
 /** Inputs that describe where tokens sit: masks and RoPE tables for both layer types. */
 function positionInputs(g: Graph, cfg: Gemma3Config, batch: number, seq: number, keys: number) {
   return {
@@ -69,12 +89,22 @@ function positionInputs(g: Graph, cfg: Gemma3Config, batch: number, seq: number,
   };
 }
 
+/** Output name of a layer weight's gradient in the layer backward graph. */
+export const layerWeightGradName = (name: LayerWeightName) => `grad.layer.${name}`;
+/** Output names of the final norm's and the embedding shards' gradients. */
+export const FINAL_NORM_GRAD = `grad.${FINAL_NORM}`;
+export const embedShardGradName = (s: number) => `grad.${embedShardName(s)}`;
+
+/** What a training graph differentiates: the LoRA matrices only, or every weight of the model. */
+export type Trainable = 'lora' | 'full';
+
 /**
  * One decoder layer on [B, T, H]. mode 'forward' outputs `hidden_out`; mode 'backward' takes
- * `grad_out` too, recomputes the layer and outputs `grad_hidden` and `grad.lora.<module>.<A|B>`.
+ * `grad_out` too, recomputes the layer and outputs `grad_hidden` and `grad.lora.<module>.<A|B>`
+ * (and with trainable 'full', `grad.layer.<weight>` for every layer weight).
  */
-export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number, seq: number, mode: 'forward' | 'backward'): Graph {
-  const g = new Graph(`gemma3_layer_${mode}`);
+export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number, seq: number, mode: 'forward' | 'backward', trainable: Trainable = 'lora'): Graph {
+  const g = new Graph(`gemma3_layer_${mode}${trainable === 'full' && mode === 'backward' ? '_full' : ''}`);
   const x = g.input('hidden', 'float32', [batch, seq, cfg.hiddenSize]);
   const pos = positionInputs(g, cfg, batch, seq, seq);
   const loraScale = g.input('lora_scale', 'float32', []);
@@ -86,13 +116,15 @@ export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number
   }
   const dy = g.input('grad_out', 'float32', y.shape);
   const modules = Object.keys(adapters) as (keyof typeof adapters)[];
-  const wrt = [x, ...modules.flatMap((m) => [adapters[m]!.A, adapters[m]!.B])];
-  const [dx, ...dLora] = gradients(y, wrt, dy);
+  const weightNames = trainable === 'full' ? LAYER_WEIGHTS : [];
+  const wrt = [x, ...modules.flatMap((m) => [adapters[m]!.A, adapters[m]!.B]), ...weightNames.map((n) => w[n])];
+  const [dx, ...rest] = gradients(y, wrt, dy);
   g.output(dx, 'grad_hidden');
   modules.forEach((m, i) => {
-    g.output(dLora[2 * i], `grad.lora.${m}.A`);
-    g.output(dLora[2 * i + 1], `grad.lora.${m}.B`);
+    g.output(rest[2 * i], `grad.lora.${m}.A`);
+    g.output(rest[2 * i + 1], `grad.lora.${m}.B`);
   });
+  weightNames.forEach((n, i) => g.output(rest[2 * modules.length + i], layerWeightGradName(n)));
   return g;
 }
 
@@ -124,6 +156,11 @@ export interface LossHeadOptions {
   objective: TokenObjective;
   /** Also output d(loss)/d(hidden) (training); false for log-probs only (reference policy). */
   withGradient: boolean;
+  /**
+   * Also output the gradients of the final norm and of the (tied) embedding shards as the output
+   * head (full training). Needs withGradient.
+   */
+  weightGradients?: boolean;
 }
 
 /**
@@ -149,9 +186,13 @@ export function buildLossHeadGraph(cfg: Gemma3Config, shards: VocabShard[], o: L
   const ts = chunk(targets);
   const extras = Object.fromEntries(Object.entries(perToken).map(([n, t]) => [n, chunk(t)]));
 
+  if (o.weightGradients && !o.withGradient) throw new Error('loss head: weightGradients needs withGradient');
   const logps: Tensor[] = [];
   const losses: Tensor[] = [];
   const grads: Tensor[] = [];
+  let normGrad: Tensor | undefined;
+  const embedGrads: (Tensor | undefined)[] = shards.map(() => undefined);
+  const sum = (a: Tensor | undefined, b: Tensor) => (a ? op.add(a, b) : b);
   sizes.forEach((_, c) => {
     g.scope(`chunk${c}`, () => {
       const xc = xs[c];
@@ -171,12 +212,27 @@ export function buildLossHeadGraph(cfg: Gemma3Config, shards: VocabShard[], o: L
       let dh = op.mul(gatherRows(ts[c], embed, shards), c2);
       logits.forEach((l, s) => {
         const p = op.exp(op.sub(l, lse));
-        dh = op.sub(dh, op.gemm(op.mul(p, c2), embed[s], false, false));
+        const cp = op.mul(p, c2);
+        dh = op.sub(dh, op.gemm(cp, embed[s], false, false));
+        if (o.weightGradients) {
+          // d logits = c * (onehot(target) - p); d E_s = d logits^T @ h.
+          const size = shards[s].end - shards[s].start;
+          const range = g.constant(Array.from({ length: size }, (_, i) => i), 'int32', [1, size], 'vocab_range');
+          const onehot = op.cast(op.equal(op.unsqueeze(op.sub(ts[c], shards[s].start), [1]), range), 'float32');
+          embedGrads[s] = sum(embedGrads[s], op.gemm(op.sub(op.mul(onehot, c2), cp), h, true, false));
+        }
       });
-      const [dx] = gradients(h, [xc], dh);
-      grads.push(dx);
+      if (o.weightGradients) {
+        const [dx, dnorm] = gradients(h, [xc, norm], dh);
+        grads.push(dx);
+        normGrad = sum(normGrad, dnorm);
+      } else grads.push(gradients(h, [xc], dh)[0]);
     });
   });
+  if (o.weightGradients) {
+    g.output(normGrad!, FINAL_NORM_GRAD);
+    embedGrads.forEach((t, s) => g.output(t!, embedShardGradName(s)));
+  }
   g.output(op.concat(logps, 0), 'logprobs');
   g.output(losses.reduce((a, b) => op.add(a, b)), 'loss');
   if (o.withGradient) g.output(op.reshape(op.concat(grads, 0), [o.batch, o.seq, cfg.hiddenSize]), 'grad_hidden');

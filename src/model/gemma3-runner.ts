@@ -17,14 +17,19 @@ import * as op from '../graph/ops';
 import { Graph } from '../graph/graph';
 import { LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
 import {
+  buildEmbedBackwardGraph,
   buildEmbedGraph,
   buildLayerGraph,
   buildLogitsGraph,
   buildLossHeadGraph,
+  embedShardGradName,
   embedShardName,
   FINAL_NORM,
+  FINAL_NORM_GRAD,
+  layerWeightGradName,
   vocabShards,
   type TokenObjective,
+  type Trainable,
   type VocabShard,
 } from './gemma3-graphs';
 import { attentionMask, defaultPositions, ropeTables } from './positions';
@@ -73,12 +78,21 @@ export interface LossResult {
   loss: number;
   /** log p(ids[b, t+1] | ids[b, <=t]) at row b*T + t (the last position of each row is 0). */
   logprobs: Float32Array;
-  /** d loss / d LoRA matrix, by loraKeyOf(layer, module, which). */
+  /**
+   * d loss / d LoRA matrix, by loraKeyOf(layer, module, which); with trainable 'full' also
+   * d loss / d weight under the weight's key in `weights` (HF key, FINAL_NORM, embedShardName).
+   */
   grads: Map<string, ort.Tensor>;
 }
 
 export interface RunnerOptions {
   lora: LoraSpec;
+  /**
+   * What lossAndGradients differentiates: 'lora' (default) the LoRA matrices; 'full' every weight
+   * (layer weights by their HF key, the final norm, the embedding shards) as well, for supervised
+   * training of small models.
+   */
+  trainable?: Trainable;
   /** Rows of the loss head per chunk (bounds the [rows, vocab] logits alive at once). */
   chunkRows?: number;
 }
@@ -147,6 +161,19 @@ export class Gemma3Runner {
     const key = loraKeyOf(layer, module, which);
     this.lora.get(key)?.dispose();
     this.lora.set(key, this.store.upload(values, dims));
+  }
+
+  /** Replaces a weight (a key of `weights`) by a tensor already on the device of the same shape. */
+  setWeightTensor(key: string, t: ort.Tensor): void {
+    const old = this.weights.get(key);
+    if (!old) throw new Error(`the model has no weight ${key}`);
+    if (old.dims.join(',') !== t.dims.join(',')) throw new Error(`weight ${key} has shape [${old.dims.join(', ')}], got [${t.dims.join(', ')}]`);
+    if (old !== t) old.dispose();
+    this.weights.set(key, t);
+  }
+
+  get trainable(): Trainable {
+    return this.options.trainable ?? 'lora';
   }
 
   /** Replaces a LoRA tensor by one already on the device (e.g. the optimizer's output). */
@@ -300,8 +327,9 @@ export class Gemma3Runner {
     const sel = req.lossRows ? selectRows(req.lossRows, rows) : null;
     const [hb, hs] = sel ? [1, sel.padded] : [batch, seq];
     const chunkRows = Math.min(this.options.chunkRows ?? 512, hb * hs);
-    const head = await this.session(`loss:${req.objectiveKey}:${hb}x${hs}:${chunkRows}`, () =>
-      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true }),
+    const full = this.trainable === 'full';
+    const head = await this.session(`loss:${req.objectiveKey}:${hb}x${hs}:${chunkRows}:${this.trainable}`, () =>
+      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true, weightGradients: full }),
     );
     const feeds: Record<string, ort.Tensor> = {
       hidden: sel ? await this.gatherRows(states[this.cfg.numLayers], batch, seq, sel) : states[this.cfg.numLayers],
@@ -323,7 +351,7 @@ export class Gemma3Runner {
       headOut.grad_hidden = full;
     }
 
-    const bwd = await this.session(`layer_bwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward'));
+    const bwd = await this.session(`layer_bwd:${batch}x${seq}:${this.trainable}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward', this.trainable));
     const pos = this.positionFeeds(req, batch, seq);
     const scale = this.store.upload(new Float32Array([loraScale]), []);
     let grad = headOut.grad_hidden;
@@ -336,6 +364,17 @@ export class Gemma3Runner {
         const m = /^grad\.lora\.(\w+)\.(A|B)$/.exec(name);
         if (m) grads.set(loraKeyOf(l, m[1] as LoraModuleName, m[2] as 'A' | 'B'), t);
       }
+      if (full) for (const n of LAYER_WEIGHTS) grads.set(layerWeightKey(l, n), out[layerWeightGradName(n)]);
+    }
+    if (full) {
+      // The tied embedding's gradient: the lookup's share (from d hidden_0) plus the head's.
+      grads.set(FINAL_NORM, headOut[FINAL_NORM_GRAD]);
+      const embedBwd = await this.session(`embed_bwd:${batch}x${seq}`, () => buildEmbedBackwardGraph(this.cfg, batch, seq, this.shards));
+      const ids = this.store.upload(Int32Array.from(req.inputIds.flat()), [batch, seq]);
+      const headGrads = Object.fromEntries(this.shards.map((_, s) => [`head.${embedShardGradName(s)}`, headOut[embedShardGradName(s)]]));
+      const out = await embedBwd.run({ input_ids: ids, grad_hidden: grad, ...this.embedFeeds(), ...headGrads });
+      this.shards.forEach((_, s) => grads.set(embedShardName(s), out[embedShardGradName(s)]));
+      disposeAll(ids, ...Object.values(headGrads));
     }
     disposeAll(grad, states[0], scale, ...Object.values(pos).flatMap((p) => Object.values(p)));
     for (let r = 0; r < batch; r++) logprobs[r * seq + seq - 1] = 0;

@@ -329,6 +329,30 @@ export function finiteDifferenceGrad(
   });
 }
 
+/** loss = -sum_{b,t} weights[b,t] * logp[b,t] (the supervised objective, weights on [B, T - 1]). */
+export function weightedNllLoss(logprobs: Float64Array, weights: ArrayLike<number>): number {
+  if (weights.length !== logprobs.length) throw new Error(`reference: ${weights.length} weights for ${logprobs.length} log-probs`);
+  let total = 0;
+  for (let i = 0; i < logprobs.length; i++) total -= weights[i]! * logprobs[i]!;
+  return total;
+}
+
+/**
+ * d loss / d param[index] for each index, by central differences in float64 on any parameter array
+ * that `loss` reads (a base weight, a LoRA matrix); the entry is restored afterwards.
+ */
+export function finiteDifference(loss: () => number, param: Float64Array, indices: number[], step = 1e-5): number[] {
+  return indices.map((idx) => {
+    const saved = param[idx]!;
+    param[idx] = saved + step;
+    const plus = loss();
+    param[idx] = saved - step;
+    const minus = loss();
+    param[idx] = saved;
+    return (plus - minus) / (2 * step);
+  });
+}
+
 /** Relative L2 error ||a - b|| / ||b||. */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`relL2: lengths differ (${a.length} vs ${b.length})`);
