@@ -18,6 +18,8 @@ export interface AdamWConfig {
 export interface AdamWParam {
   name: string;
   shape: number[];
+  /** Apply weight decay to this tensor (default true; transformers exempts norm weights and biases). */
+  decay?: boolean;
 }
 
 /** Names of the inputs and outputs of the AdamW graph, for the runtime to bind buffers. */
@@ -66,11 +68,12 @@ export function buildAdamWGraph(params: AdamWParam[], cfg: AdamWConfig): Graph {
   const stepSize = op.div(lr, bc1);
   const decay = op.sub(1, op.mul(lr, cfg.weightDecay));
   for (const e of entries) {
+    const decayed = e.p.decay === false ? e.param : op.mul(e.param, decay);
     const grad = clip ? op.mul(e.grad, clip) : e.grad;
     const m = op.add(op.mul(e.m, cfg.beta1), op.mul(grad, 1 - cfg.beta1));
     const v = op.add(op.mul(e.v, cfg.beta2), op.mul(op.mul(grad, grad), 1 - cfg.beta2));
     const denom = op.add(op.sqrt(op.div(v, bc2)), cfg.eps);
-    const p = op.sub(op.mul(e.param, decay), op.mul(op.div(m, denom), stepSize));
+    const p = op.sub(decayed, op.mul(op.div(m, denom), stepSize));
     g.output(p, adamwNames.newParam(e.p.name));
     g.output(m, adamwNames.newM(e.p.name));
     g.output(v, adamwNames.newV(e.p.name));

@@ -1,18 +1,59 @@
 /**
- * AdamW over the runner's LoRA tensors, on the device: gradients of the step's micro-batches are
- * summed by a small add graph (the loss weights already carry the accumulation scaling), then one
- * AdamW graph run clips to max_grad_norm and updates every tensor and its moments. The update is
- * written to new tensors and swapped in only when loss and gradient norm are finite, so a bad step
- * leaves parameters and moments exactly as they were.
+ * AdamW over a set of trainable device tensors (the runner's LoRA matrices, or every weight for
+ * full training): gradients of the step's micro-batches are summed by a small add graph (the loss
+ * weights already carry the accumulation scaling), then one AdamW graph run clips to
+ * max_grad_norm and updates every tensor and its moments. The update is written to new tensors and
+ * swapped in only when loss and gradient norm are finite, so a bad step leaves parameters and
+ * moments exactly as they were.
  */
 import { adamwNames, buildAdamWGraph, type AdamWParam } from '../graph/adamw';
 import { Graph } from '../graph/graph';
 import * as op from '../graph/ops';
 import type { Gemma3Runner } from '../model/gemma3-runner';
-import { readTensor } from '../runtime/device';
+import { readTensor, type TensorStore } from '../runtime/device';
 import { GraphSession } from '../runtime/graph-session';
 import type { ort } from '../runtime/ort';
-import type { GRPOConfig } from './config';
+
+/** TRL/transformers optimizer settings (shared by GRPOConfig and SFTConfig). */
+export interface AdamWSettings {
+  adam_beta1: number;
+  adam_beta2: number;
+  adam_epsilon: number;
+  weight_decay: number;
+  max_grad_norm: number;
+}
+
+/** The tensors an optimizer updates: read by name, replaced by name. */
+export interface ParamSet {
+  readonly store: TensorStore;
+  names(): string[];
+  get(name: string): ort.Tensor | undefined;
+  set(name: string, t: ort.Tensor): void;
+  /** Whether weight decay applies to this tensor. */
+  decays(name: string): boolean;
+}
+
+/** The runner's LoRA matrices (every one decayed, as PEFT + transformers do). */
+export function loraParams(runner: Gemma3Runner): ParamSet {
+  return {
+    store: runner.store,
+    names: () => [...runner.lora.keys()],
+    get: (n) => runner.lora.get(n),
+    set: (n, t) => runner.setLoraTensor(n, t),
+    decays: () => true,
+  };
+}
+
+/** Every weight of the runner (full training); norm weights are exempt from decay, as in transformers. */
+export function weightParams(runner: Gemma3Runner): ParamSet {
+  return {
+    store: runner.store,
+    names: () => [...runner.weights.keys()],
+    get: (n) => runner.weights.get(n),
+    set: (n, t) => runner.setWeightTensor(n, t),
+    decays: (n) => !/norm\.weight$/.test(n),
+  };
+}
 
 export interface OptimizerState {
   /** Updates applied so far (AdamW's t; skipped steps do not count). */
@@ -39,23 +80,26 @@ function dispose(t: ort.Tensor | undefined): void {
   if (t && t.location !== 'cpu') t.dispose();
 }
 
-export class LoraOptimizer {
+export class AdamWOptimizer {
   private adamSession?: Promise<GraphSession>;
   private sumSession?: Promise<GraphSession>;
 
   private constructor(
-    private readonly runner: Gemma3Runner,
-    private readonly config: GRPOConfig,
+    private readonly paramSet: ParamSet,
+    private readonly config: AdamWSettings,
     readonly params: AdamWParam[],
     private readonly m: Map<string, ort.Tensor>,
     private readonly v: Map<string, ort.Tensor>,
     private step: number,
   ) {}
 
-  /** Zero moments, or the moments of a checkpoint (checked against the runner's LoRA shapes). */
-  static create(runner: Gemma3Runner, config: GRPOConfig, state?: OptimizerState): LoraOptimizer {
-    const params = [...runner.lora.entries()].map(([name, t]) => ({ name, shape: [...t.dims] })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    if (params.length === 0) throw new Error('optimizer: the runner has no LoRA tensors');
+  /** Zero moments, or the moments of a checkpoint (checked against the parameters' shapes). */
+  static create(paramSet: ParamSet, config: AdamWSettings, state?: OptimizerState): AdamWOptimizer {
+    const params = paramSet
+      .names()
+      .map((name) => ({ name, shape: [...paramSet.get(name)!.dims], decay: paramSet.decays(name) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (params.length === 0) throw new Error('optimizer: nothing to train');
     const m = new Map<string, ort.Tensor>();
     const v = new Map<string, ort.Tensor>();
     for (const p of params) {
@@ -63,11 +107,11 @@ export class LoraOptimizer {
       for (const [which, target] of [['m', m], ['v', v]] as const) {
         const saved = state?.[which].get(p.name);
         if (state && !saved) throw new Error(`optimizer state has no ${which} for ${p.name}`);
-        if (saved && saved.length !== size) throw new Error(`optimizer state ${which} of ${p.name} has ${saved.length} values, the LoRA tensor has ${size}`);
-        target.set(p.name, runner.store.upload(saved ? saved.slice() : new Float32Array(size), p.shape));
+        if (saved && saved.length !== size) throw new Error(`optimizer state ${which} of ${p.name} has ${saved.length} values, the tensor has ${size}`);
+        target.set(p.name, paramSet.store.upload(saved ? saved.slice() : new Float32Array(size), p.shape));
       }
     }
-    return new LoraOptimizer(runner, config, params, m, v, state?.adamStep ?? 0);
+    return new AdamWOptimizer(paramSet, config, params, m, v, state?.adamStep ?? 0);
   }
 
   get adamStep(): number {
@@ -76,7 +120,7 @@ export class LoraOptimizer {
 
   // Created on first use, one at a time: the WebGPU EP refuses to build two sessions at once.
   private sumGraph(): Promise<GraphSession> {
-    this.sumSession ??= GraphSession.create(buildSumGraph(this.params), this.runner.store.backend, { preferredOutputLocation: 'gpu-buffer' });
+    this.sumSession ??= GraphSession.create(buildSumGraph(this.params), this.paramSet.store.backend, { preferredOutputLocation: 'gpu-buffer' });
     return this.sumSession;
   }
 
@@ -89,7 +133,7 @@ export class LoraOptimizer {
         weightDecay: this.config.weight_decay,
         maxGradNorm: this.config.max_grad_norm,
       }),
-      this.runner.store.backend,
+      this.paramSet.store.backend,
       { preferredOutputLocation: 'gpu-buffer' },
     );
     return this.adamSession;
@@ -118,14 +162,14 @@ export class LoraOptimizer {
    */
   async update(grads: Map<string, ort.Tensor>, lr: number): Promise<UpdateOutcome> {
     const t = this.step + 1;
-    const scalar = (x: number) => this.runner.store.upload(new Float32Array([x]), []);
+    const scalar = (x: number) => this.paramSet.store.upload(new Float32Array([x]), []);
     const feeds: Record<string, ort.Tensor> = {
       [adamwNames.lr]: scalar(lr),
       [adamwNames.biasCorrection1]: scalar(1 - this.config.adam_beta1 ** t),
       [adamwNames.biasCorrection2]: scalar(1 - this.config.adam_beta2 ** t),
     };
     for (const p of this.params) {
-      feeds[adamwNames.param(p.name)] = this.runner.lora.get(p.name)!;
+      feeds[adamwNames.param(p.name)] = this.paramSet.get(p.name)!;
       feeds[adamwNames.grad(p.name)] = grads.get(p.name)!;
       feeds[adamwNames.m(p.name)] = this.m.get(p.name)!;
       feeds[adamwNames.v(p.name)] = this.v.get(p.name)!;
@@ -140,7 +184,7 @@ export class LoraOptimizer {
       return { applied: false, gradNorm, reason: `grad_norm is ${gradNorm}` };
     }
     for (const p of this.params) {
-      this.runner.setLoraTensor(p.name, out[adamwNames.newParam(p.name)]);
+      this.paramSet.set(p.name, out[adamwNames.newParam(p.name)]);
       dispose(this.m.get(p.name));
       dispose(this.v.get(p.name));
       this.m.set(p.name, out[adamwNames.newM(p.name)]);

@@ -33,7 +33,7 @@ import { Rng } from './rng';
 import { learningRateAt } from './schedule';
 import { buildMicroBatches, clipIndicators, perTokenKl, type MicroBatch, type TrainingRow } from './trainer-batch';
 import { RunControl, RunStopped } from './trainer-control';
-import { disposeGradients, LoraOptimizer } from './trainer-optimizer';
+import { AdamWOptimizer, disposeGradients, loraParams } from './trainer-optimizer';
 import { PromptSampler, renderPrompt, type HintInjectionSettings, type PromptTokenizer } from './trainer-prompts';
 
 export class DeviceLostError extends Error {
@@ -124,7 +124,7 @@ export class GrpoTrainer {
   readonly hintStore: HintStore;
   private readonly hintsConfig: HintsConfig;
   private readonly generator: Generator;
-  private readonly optimizer?: LoraOptimizer;
+  private readonly optimizer?: AdamWOptimizer;
   private sampler: PromptSampler;
   private samplingRng: Rng;
   private batch: GenerationBatch | null = null;
@@ -173,7 +173,7 @@ export class GrpoTrainer {
       if (r.hints !== null) this.hintStore = HintStore.fromJson(r.hints);
       this.batch = r.pendingBatch ? restoreBatch(r.pendingBatch) : null;
     }
-    if (trainsLora(o.mode)) this.optimizer = LoraOptimizer.create(o.runner, o.config, r && { adamStep: r.adamStep, m: r.adamM, v: r.adamV });
+    if (trainsLora(o.mode)) this.optimizer = AdamWOptimizer.create(loraParams(o.runner), o.config, r && { adamStep: r.adamStep, m: r.adamM, v: r.adamV });
   }
 
   /** Optimizer steps taken so far. */

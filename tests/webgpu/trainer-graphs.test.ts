@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config } from '../unit/trainer/tiny-setup';
 import * as op from '../../src/graph/ops';
 import type { Tensor } from '../../src/graph/graph';
-import { LoraOptimizer } from '../../src/grpo/trainer-optimizer';
+import { AdamWOptimizer, loraParams } from '../../src/grpo/trainer-optimizer';
 import type { Gemma3Runner } from '../../src/model/gemma3-runner';
 import { readTensor } from '../../src/runtime/device';
 import type { ort } from '../../src/runtime/ort';
@@ -63,7 +63,7 @@ describe('trainer graphs on WebGPU', () => {
     for (const runner of [gpu, cpu]) {
       const before = new Map<string, Float32Array>();
       for (const [k, t] of runner.lora) before.set(k, (await readTensor(t)).slice());
-      const opt = LoraOptimizer.create(runner, cfg);
+      const opt = AdamWOptimizer.create(loraParams(runner), cfg);
       const a = await runner.lossAndGradients(request);
       const b = await runner.lossAndGradients({ ...request, perToken: { weights, coef: coef.map((x) => -0.5 * x) } });
       const sum = await opt.accumulate(await opt.accumulate(undefined, a.grads), b.grads);

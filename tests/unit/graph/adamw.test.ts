@@ -4,7 +4,7 @@ import { GraphSession } from '../../../src/runtime/graph-session';
 import { relL2, rng, uniform } from '../../support/random';
 
 /** Plain-JS AdamW (torch.optim.AdamW semantics) with global-norm clipping, in float64. */
-function referenceStep(params: Float64Array[], grads: Float64Array[], m: Float64Array[], v: Float64Array[], step: number, lr: number, c: AdamWConfig) {
+function referenceStep(params: Float64Array[], grads: Float64Array[], m: Float64Array[], v: Float64Array[], step: number, lr: number, c: AdamWConfig, decays: boolean[]) {
   let sq = 0;
   for (const g of grads) for (const x of g) sq += x * x;
   const norm = Math.sqrt(sq);
@@ -14,7 +14,7 @@ function referenceStep(params: Float64Array[], grads: Float64Array[], m: Float64
   params.forEach((p, k) => {
     for (let i = 0; i < p.length; i++) {
       const g = grads[k][i] * clip;
-      p[i] *= 1 - lr * c.weightDecay;
+      if (decays[k]) p[i] *= 1 - lr * c.weightDecay;
       m[k][i] = c.beta1 * m[k][i] + (1 - c.beta1) * g;
       v[k][i] = c.beta2 * v[k][i] + (1 - c.beta2) * g * g;
       p[i] -= (lr * (m[k][i] / bc1)) / (Math.sqrt(v[k][i] / bc2) + c.eps);
@@ -24,10 +24,10 @@ function referenceStep(params: Float64Array[], grads: Float64Array[], m: Float64
 }
 
 describe('AdamW graph', () => {
-  for (const maxGradNorm of [0.1, 0]) {
-    it(`matches a plain JS AdamW over 5 steps (max_grad_norm ${maxGradNorm || 'off'})`, async () => {
+  for (const [maxGradNorm, decayB] of [[0.1, true], [0, true], [0.1, false]] as const) {
+    it(`matches a plain JS AdamW over 5 steps (max_grad_norm ${maxGradNorm || 'off'}, ${decayB ? 'every tensor decayed' : 'one tensor exempt from decay'})`, async () => {
       const cfg: AdamWConfig = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, maxGradNorm };
-      const shapes = [{ name: 'a', shape: [3, 4] }, { name: 'b', shape: [5] }];
+      const shapes = [{ name: 'a', shape: [3, 4] }, { name: 'b', shape: [5], decay: decayB }];
       const session = await GraphSession.create(buildAdamWGraph(shapes, cfg), 'wasm');
       const rand = rng(7);
       let p: Float32Array[] = shapes.map((s) => uniform(s.shape.reduce((x, y) => x * y), -1, 1, rand));
@@ -51,7 +51,7 @@ describe('AdamW graph', () => {
           feeds[adamwNames.v(s.name)] = v[k];
         });
         const out = await session.run(feeds);
-        const norm = referenceStep(rp, grads.map((g) => Float64Array.from(g)), rm, rv, step, lr, cfg);
+        const norm = referenceStep(rp, grads.map((g) => Float64Array.from(g)), rm, rv, step, lr, cfg, [true, decayB]);
         expect(relL2(out[adamwNames.gradNorm].data as Float32Array, [norm])).toBeLessThan(1e-6);
         p = shapes.map((s) => out[adamwNames.newParam(s.name)].data as Float32Array);
         m = shapes.map((s) => out[adamwNames.newM(s.name)].data as Float32Array);
