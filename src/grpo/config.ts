@@ -13,6 +13,7 @@
  * micro-batches. There is one process, so TRL's num_processes factor is 1.
  */
 import { LORA_MODULES, type LoraModuleName } from '../model/peft';
+import { bool, int, isNum, loraModules, num, oneOf, show, validateFields, type Check } from './config-checks';
 
 export const LR_SCHEDULER_TYPES = ['cosine', 'linear', 'constant', 'constant_with_warmup'] as const;
 export type LrSchedulerType = (typeof LR_SCHEDULER_TYPES)[number];
@@ -141,19 +142,6 @@ export interface ConfigValidation {
   warnings: string[];
 }
 
-type Check = (v: unknown) => string | undefined;
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const num = (ok: (x: number) => boolean, what: string): Check => (v) => (isNum(v) && ok(v) ? undefined : `must be ${what}, got ${show(v)}`);
-const int = (min: number): Check => (v) => (isNum(v) && Number.isInteger(v) && v >= min ? undefined : `must be an integer ≥ ${min}, got ${show(v)}`);
-const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${show(v)}`);
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return JSON.stringify(v);
-}
-
 const CHECKS: { [K in keyof GRPOConfig]: Check } = {
   learning_rate: num((x) => x > 0, 'a positive number'),
   adam_beta1: num((x) => x >= 0 && x < 1, 'in [0, 1)'),
@@ -176,7 +164,7 @@ const CHECKS: { [K in keyof GRPOConfig]: Check } = {
   epsilon_high: (v) => (v === null || (isNum(v) && v >= 0) ? undefined : `must be null (same as epsilon) or a number ≥ 0, got ${show(v)}`),
   loss_type: oneOf(LOSS_TYPES),
   scale_rewards: oneOf(SCALE_REWARDS),
-  mask_truncated_completions: (v) => (typeof v === 'boolean' ? undefined : `must be true or false, got ${show(v)}`),
+  mask_truncated_completions: bool,
   temperature: num((x) => x > 0, 'a positive number'),
   top_p: num((x) => x > 0 && x <= 1, 'in (0, 1]'),
   top_k: int(0),
@@ -187,10 +175,7 @@ const CHECKS: { [K in keyof GRPOConfig]: Check } = {
   eval_steps: int(0),
   lora_r: int(1),
   lora_alpha: num((x) => x > 0, 'a positive number'),
-  lora_target_modules: (v) =>
-    Array.isArray(v) && v.length > 0 && v.every((m) => (LORA_MODULES as readonly unknown[]).includes(m)) && new Set(v).size === v.length
-      ? undefined
-      : `must be a non-empty list of distinct modules from ${LORA_MODULES.join(', ')}, got ${show(v)}`,
+  lora_target_modules: loraModules,
 };
 
 /** TRL/transformers fields that a pasted config may carry and that this trainer does not use. */
@@ -204,26 +189,10 @@ const IGNORED_FIELDS: Record<string, string> = {
  * are TRL's older spellings of 'group'/'none'.
  */
 export function validateConfig(input: GRPOConfigInput | Record<string, unknown>): ConfigValidation {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const config: GRPOConfig = { ...DEFAULT_CONFIG, lora_target_modules: [...DEFAULT_CONFIG.lora_target_modules] };
-  const given = input as Record<string, unknown>;
-  const invalid = new Set<string>();
-  for (const [key, raw] of Object.entries(given)) {
-    if (raw === undefined) continue;
-    if (!(key in CHECKS)) {
-      warnings.push(key in IGNORED_FIELDS ? `${key} is ignored: ${IGNORED_FIELDS[key]}` : `unknown option ${key} is ignored`);
-      continue;
-    }
-    const k = key as keyof GRPOConfig;
-    const value = k === 'scale_rewards' && typeof raw === 'boolean' ? (raw ? 'group' : 'none') : raw;
-    const problem = CHECKS[k](value);
-    if (problem) {
-      errors.push(`${k} ${problem}`);
-      invalid.add(k);
-    }
-    else (config as unknown as Record<string, unknown>)[k] = Array.isArray(value) ? [...value] : value;
-  }
+  const given = { ...(input as Record<string, unknown>) };
+  // scale_rewards true/false are TRL's older spellings of 'group'/'none'.
+  if (typeof given.scale_rewards === 'boolean') given.scale_rewards = given.scale_rewards ? 'group' : 'none';
+  const { config, errors, warnings, invalid } = validateFields<GRPOConfig>(DEFAULT_CONFIG, CHECKS, given, IGNORED_FIELDS);
 
   // Cross-field rules, checked on the merged config unless a field they read was itself invalid.
   const allValid = (...keys: (keyof GRPOConfig)[]) => keys.every((k) => !invalid.has(k));

@@ -10,10 +10,11 @@ export const SOLUTION_END = '</SOLUTION>';
 /** The four tags, in the order they must appear. */
 export const FORMAT_TAGS = [REASONING_START, REASONING_END, SOLUTION_START, SOLUTION_END] as const;
 
+/**
+ * Short on purpose: it is part of every prompt of every step (generation and training pay for its
+ * tokens each time), so it states the task and the format and nothing else.
+ */
 export const SYSTEM_PROMPT = [
-  'You translate questions about a database into SQL.',
-  'You are given the CREATE TABLE statements of the database and a question.',
-  `Think about the problem and write your working out between ${REASONING_START} and ${REASONING_END}.`,
-  `Then write one SQLite SELECT query that answers the question between ${SOLUTION_START} and ${SOLUTION_END}.`,
-  'Put nothing else between the solution tags: no explanation, no code fences.',
+  'Write one SQLite SELECT query that answers the question about the database.',
+  `Reason between ${REASONING_START} and ${REASONING_END}, then give only the query between ${SOLUTION_START} and ${SOLUTION_END}.`,
 ].join('\n');
