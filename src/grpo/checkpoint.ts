@@ -95,6 +95,16 @@ export function checkCheckpointId(id: string): string {
   return id;
 }
 
+/** FNV-1a over the training split, to refuse resuming on different data. */
+export function splitFingerprint(examples: readonly { id: string; context: string; answer: string }[]): string {
+  let h = 0x811c9dc5;
+  for (const e of examples) {
+    const s = `${e.id}\u0000${e.context}\u0000${e.answer}\u0001`;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  return `${examples.length}:${h.toString(16).padStart(8, '0')}`;
+}
+
 export function checkpointId(runId: string, step: number): string {
   return checkCheckpointId(`${runId}-step${String(step).padStart(6, '0')}`);
 }

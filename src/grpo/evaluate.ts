@@ -1,5 +1,5 @@
 /**
- * Held-out evaluation of the policy: greedy decoding on a fixed subset of the held-out split,
+ * Held-out evaluation of the policy: greedy (or seeded sampled) decoding on a fixed subset of the held-out split,
  * scored by execution accuracy (the execution-equivalence reward on the example's synthetic
  * databases) and format compliance (document 000's full structure). Run before training and every
  * eval_steps; the same prompts every time, so the numbers are comparable across steps.
@@ -28,6 +28,8 @@ export interface EvaluationOptions {
   hints?: HintInjectionSettings;
   /** Prompts decoded together. Default 8. */
   batchSize?: number;
+  /** Sample instead of greedy decoding (a seeded stream: the same seed gives the same completions). */
+  sampling?: { temperature: number; topK: number; topP: number; seed: number };
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -63,13 +65,15 @@ export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationRe
     else skipped++;
   }
   const results: EvaluatedExample[] = [];
+  const sampling = o.sampling ?? { temperature: 0, topK: 0, topP: 1, seed: 0 };
+  const rng = Rng.fromSeed(sampling.seed, 'evaluation'); // unused when greedy
   o.onProgress?.(0, rendered.length);
   for (let start = 0; start < rendered.length; start += batchSize) {
     const chunk = rendered.slice(start, start + batchSize);
     const out = await o.generator.generate(
       chunk.map((c) => c.ids),
-      { temperature: 0, topK: 0, topP: 1, maxNewTokens: o.maxNewTokens, stopTokenIds: [...o.tokenizer.stopTokenIds], signal: o.signal },
-      Rng.fromSeed(0, 'greedy'), // unused at temperature 0
+      { temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP, maxNewTokens: o.maxNewTokens, stopTokenIds: [...o.tokenizer.stopTokenIds], signal: o.signal },
+      rng,
     );
     o.signal?.throwIfAborted();
     const scored = await Promise.all(

@@ -24,7 +24,7 @@ import type { RewardRegistry, GroupExecutor, GroupScores } from '../rewards/regi
 import { readTensor, onDeviceLost as runtimeOnDeviceLost } from '../runtime/device';
 import type { CompletionRecord, EvalRecord, GroupRecord, HintRecord, TrainingEvent, TrainingPhase } from '../worker/training-api';
 import { combineRewards, computeAdvantages } from './advantages';
-import { checkpointId, encodeCheckpoint, infoOf, pruneCheckpoints, type CheckpointState, type CheckpointStorage, type SavedGenerationBatch } from './checkpoint';
+import { checkpointId, encodeCheckpoint, infoOf, pruneCheckpoints, splitFingerprint, type CheckpointState, type CheckpointStorage, type SavedGenerationBatch } from './checkpoint';
 import { clipEpsilons, promptsPerStep, resolveRewardWeights, type GRPOConfig } from './config';
 import { evaluatePolicy, heldOutSubset } from './evaluate';
 import { completionMetrics, policyMetrics, rewardMetrics, stepMetrics, type MetricsRow, type MetricValues, type PolicyMicroBatch } from './metrics';
@@ -102,16 +102,6 @@ interface GenerationBatch {
 
 const now = () => performance.now();
 
-/** FNV-1a over the training split, to refuse resuming on different data. */
-function fingerprint(examples: readonly DatasetExample[]): string {
-  let h = 0x811c9dc5;
-  for (const e of examples) {
-    const s = `${e.id}\u0000${e.context}\u0000${e.answer}\u0001`;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  }
-  return `${examples.length}:${h.toString(16).padStart(8, '0')}`;
-}
-
 function hintRecords(store: HintStore): HintRecord[] {
   return store.hints().map((h) => ({ id: h.id, hint_type: h.hint_type, pattern: h.pattern, description: h.description, weight: h.weight, tables: h.tables, evidence_count: h.evidence_count, pinned: h.pinned }));
 }
@@ -144,7 +134,7 @@ export class GrpoTrainer {
     this.generator = new Generator(o.runner);
     this.hintsConfig = o.hintsConfig ?? resolveHintsConfig({ group_size: Math.min(64, o.config.num_generations) });
     this.hintStore = o.hintStore ?? new HintStore();
-    this.dataFingerprint = fingerprint(o.train);
+    this.dataFingerprint = splitFingerprint(o.train);
     this.runId = o.resume?.runId ?? o.runId ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
     this.sampler = PromptSampler.create(o.train, o.config.seed);
     this.samplingRng = Rng.fromSeed(o.config.seed, 'sampling');

@@ -37,7 +37,7 @@ export interface TrainingRequest {
   resumeFrom?: string;
 }
 
-export type TrainingPhase = 'idle' | 'loading' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
+export type TrainingPhase = 'idle' | 'loading' | 'warming-up' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
 
 /** Progress of something slow (downloads, loading weights, compiling sessions). */
 export interface ProgressEvent {
@@ -96,6 +96,10 @@ export type TrainingEvent =
   | ProgressEvent
   | { type: 'phase'; phase: TrainingPhase; message?: string }
   | { type: 'metrics'; row: MetricsRow }
+  /** One step of the supervised warm-up (loss, grad_norm, learning_rate, epoch, ...). */
+  | { type: 'warmup-metrics'; row: MetricsRow }
+  /** Held-out evaluation during the warm-up (its step counts warm-up steps). */
+  | { type: 'warmup-eval'; record: EvalRecord }
   | { type: 'groups'; step: number; groups: GroupRecord[] }
   | { type: 'eval'; record: EvalRecord }
   | { type: 'hints'; step: number; hints: HintRecord[] }

@@ -11,6 +11,7 @@ import { currentStep, isActive } from '../training-state';
 const PHASE_TEXT: Record<TrainingPhase, { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral' | 'busy' }> = {
   idle: { label: 'Ready', tone: 'neutral' },
   loading: { label: 'Loading', tone: 'busy' },
+  'warming-up': { label: 'Warm-up (SFT)', tone: 'busy' },
   evaluating: { label: 'Evaluating', tone: 'busy' },
   generating: { label: 'Generating', tone: 'busy' },
   scoring: { label: 'Scoring', tone: 'busy' },
