@@ -65,8 +65,8 @@ export function tinyGenerationConfigJson(): Record<string, unknown> {
   return { bos_token_id: 2, eos_token_id: [1, 106], pad_token_id: 0, do_sample: true, top_k: 64, top_p: 0.95 };
 }
 
-/** Standard normal draws (Box–Muller) from the seeded generator. */
-function normals(rng: Rng, n: number, std: number): Float32Array {
+/** Standard normal draws (Box–Muller) from the seeded generator, times `std`. */
+export function normals(rng: Rng, n: number, std: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const u = 1 - rng.next(); // (0, 1]: log(u) is finite
