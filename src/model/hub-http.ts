@@ -53,6 +53,8 @@ export interface RemoteFile {
    * is only a hint (their content is checked instead).
    */
   lfs: boolean;
+  /** The server answered the probe's Range (so a transfer can be resumed by Range). */
+  ranged: boolean;
   etag: string | null;
   /** X-Repo-Commit: the commit the answer describes, when the hub says. */
   commit: string | null;
@@ -75,13 +77,13 @@ export async function probeFile(url: string, doFetch: typeof fetch, headers: Rec
   const commit = res.headers.get('x-repo-commit');
   if (res.status === 404 && (res.headers.get('x-error-code') ?? 'EntryNotFound') === 'EntryNotFound') {
     await discard(res);
-    return { exists: false, size: null, lfs: false, etag: null, commit, sha256: null };
+    return { exists: false, size: null, lfs: false, ranged: false, etag: null, commit, sha256: null };
   }
   if (res.status === 416) {
     // Only an empty file has no byte 0.
     await discard(res);
     const total = /^bytes \*\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
-    return { exists: true, size: total !== undefined ? Number(total) : 0, lfs: false, etag: res.headers.get('etag'), commit, sha256: null };
+    return { exists: true, size: total !== undefined ? Number(total) : 0, lfs: false, ranged: false, etag: res.headers.get('etag'), commit, sha256: null };
   }
   if (!res.ok) {
     await discard(res);
@@ -96,6 +98,7 @@ export async function probeFile(url: string, doFetch: typeof fetch, headers: Rec
       exists: true,
       size,
       lfs: true,
+      ranged: true,
       etag: linkedEtag ?? res.headers.get('etag'),
       commit,
       sha256: sha256FromEtag(linkedEtag),
@@ -105,11 +108,11 @@ export async function probeFile(url: string, doFetch: typeof fetch, headers: Rec
   if (res.status === 206) {
     await discard(res);
     const total = parseContentRange(res.headers.get('content-range'))?.total ?? null;
-    return { exists: true, size: total, lfs: total !== null && leftOrigin(res, url), etag, commit, sha256: null };
+    return { exists: true, size: total, lfs: total !== null && leftOrigin(res, url), ranged: total !== null, etag, commit, sha256: null };
   }
   // 200: the server ignored Range. Its Content-Length may be the compressed size: a hint only.
   await discard(res);
-  return { exists: true, size: sizeHeader(res.headers.get('content-length')), lfs: false, etag, commit, sha256: null };
+  return { exists: true, size: sizeHeader(res.headers.get('content-length')), lfs: false, ranged: false, etag, commit, sha256: null };
 }
 
 /** The commit a revision points at, from the hub's API (`/api/{models|datasets}/{repo}/revision/{rev}`). */

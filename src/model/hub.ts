@@ -8,7 +8,7 @@
  *   is kept so a cached model opens offline.
  * - Sizes from one-byte Range probes, never HEAD; a small file's announced size is a hint (it may
  *   be served compressed), an LFS file's is exact and checked, as is its sha256 when the hub gives it.
- * - Resume by HTTP Range of an interrupted LFS download, only when the stored bytes are of the same
+ * - Resume by HTTP Range of an interrupted download, only when the stored bytes are of the same
  *   commit, size and ETag (If-Range where no commit pins the URL); otherwise that file restarts.
  *   Files already complete are never touched.
  * - Retries with exponential backoff on network errors, stalls, 408/429/5xx, for probes and
@@ -157,7 +157,7 @@ export class HubClient {
 
   /** The resolve URL of a file at a revision (default: the client's revision, unresolved). */
   url(path: string, revision = this.revision): string {
-    return `${this.baseUrl}/${this.repoPrefix}${this.repo}/resolve/${revision.split('/').map(encodeURIComponent).join('/')}/${encodePath(checkedPath(path))}`;
+    return `${this.baseUrl}/${this.repoPrefix}${this.repo}/resolve/${encodeURIComponent(revision)}/${encodePath(checkedPath(path))}`;
   }
 
   /** The cache key of a file in a snapshot (a commit, or a revision on servers without commits). */
@@ -206,8 +206,8 @@ export class HubClient {
       throw e;
     }
     const id = commit ?? encodeSegment(this.revision);
-    // The probe's answer is about the file at this very commit: no need to ask again.
-    if (commit !== null && probed.commit === commit) this.probes.set(this.url(hintPath, commit), Promise.resolve(probed));
+    // The probe's answer is about the file at this very commit (or at the unpinned revision): no need to ask again.
+    if (probed.commit === commit) this.probes.set(this.url(hintPath, commit ?? this.revision), Promise.resolve(probed));
     if (id !== previous) await this.cache.setRef(this.refKey(), id);
     return { id, commit, offline: false, previous: previous !== null && previous !== id ? previous : null };
   }
@@ -417,7 +417,7 @@ export class HubClient {
           await discard(res);
           return { kind: 'bad-range', reason: `asked for bytes from ${resumeFrom}, the server answered Content-Range ${JSON.stringify(res.headers.get('content-range'))}` };
         }
-        if (remote.lfs && remote.size !== null && range.total !== undefined && range.total !== remote.size) {
+        if (remote.size !== null && range.total !== undefined && range.total !== remote.size) {
           await discard(res);
           return { kind: 'restart', reason: `"${job.path}" changed on the server while downloading: it is now ${range.total} bytes, not ${remote.size}` };
         }
@@ -434,7 +434,7 @@ export class HubClient {
       }
       if (!res.body) throw new TransientHubError('the response has no body', url, res.status);
 
-      const writer = await this.cache.beginWrite(job.key, start, { commit: snap.commit, etag: etag ?? (start > 0 ? stored.etag : null), size: remote.lfs ? remote.size : null });
+      const writer = await this.cache.beginWrite(job.key, start, { commit: snap.commit, etag: etag ?? (start > 0 ? stored.etag : null), size: remote.ranged ? remote.size : null });
       let loaded = start;
       progress(loaded);
       const reader = res.body.getReader();
@@ -500,10 +500,14 @@ export class HubClient {
   }
 }
 
-/** Whether stored bytes continue this file: an LFS file (exact size, ranges of the identity bytes) of the same commit and size. */
+/**
+ * Whether stored bytes continue this file: the server serves it by ranges (its probe was answered
+ * with a Content-Range; ranges address the uncompressed bytes, so a compressed transfer resumes
+ * too), and the stored bytes are of the same commit and size.
+ */
 function canResume(job: FileJob, stored: CacheEntryStatus): boolean {
   const { remote, snap } = job;
-  if (!remote.lfs || remote.size === null) return false;
+  if (!remote.ranged || remote.size === null) return false;
   if (stored.commit !== snap.commit) return false;
   if (stored.size !== null && stored.size !== remote.size) return false;
   return stored.bytes > 0 && stored.bytes <= remote.size;
