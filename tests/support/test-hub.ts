@@ -548,7 +548,15 @@ export class TestHub {
       const flushed = res.write(chunk);
       at += n;
       this.countServed(file.path, n);
-      if (!flushed) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
+      if (!flushed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done).off('close', done);
+            resolve();
+          };
+          res.on('drain', done).on('close', done);
+        });
+      }
     }
     if (!rule) {
       res.end();
