@@ -248,6 +248,24 @@ describe('HubClient against the test hub', () => {
     expect(Buffer.from((await cached(c, 'model.safetensors'))!).equals(Buffer.from(modelBytes))).toBe(true);
   });
 
+  it('keeps the stored bytes when a resume gets an unusable Content-Range, and asks for the whole body instead', async () => {
+    hub.dropAfter('model.safetensors', 400_000);
+    const mangle: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status !== 206 || res.headers.get('content-range') === `bytes 0-0/${modelBytes.byteLength}`) return res;
+      const headers = new Headers(res.headers);
+      headers.set('content-range', 'bytes */*');
+      return new Response(res.body, { status: 206, headers });
+    };
+    const c = client({ fetch: mangle });
+    const events: DownloadProgress[] = [];
+    await c.download(['model.safetensors'], (p) => events.push(p));
+    expect(transfers('model.safetensors').map((r) => r.range)).toEqual([null, 'bytes=400000-', null]);
+    // Never back to zero: the whole body's first 400000 bytes were skipped, not written over the stored ones.
+    for (let i = 1; i < events.length; i++) expect(events[i]!.fileLoaded).toBeGreaterThanOrEqual(events[i - 1]!.fileLoaded);
+    expect(Buffer.from((await cached(c, 'model.safetensors'))!).equals(Buffer.from(modelBytes))).toBe(true);
+  });
+
   it('checks LFS files against the sha256 the hub gives, downloading a corrupt one again, then refusing it', async () => {
     let corrupt = 1;
     const flip: typeof fetch = async (input, init) => {
