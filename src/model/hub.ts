@@ -434,7 +434,10 @@ export class HubClient {
       }
       if (!res.body) throw new TransientHubError('the response has no body', url, res.status);
 
-      const writer = await this.cache.beginWrite(job.key, start, { commit: snap.commit, etag: etag ?? (start > 0 ? stored.etag : null), size: remote.ranged ? remote.size : null });
+      const writer = await this.cache.beginWrite(job.key, start, { commit: snap.commit, etag: etag ?? (start > 0 ? stored.etag : null), size: remote.ranged ? remote.size : null }).catch(async (e: unknown) => {
+        await discard(res);
+        throw e;
+      });
       let loaded = start;
       progress(loaded);
       const reader = res.body.getReader();
