@@ -594,19 +594,18 @@ async function readRange(file: StoredFile, start: number, end: number): Promise<
   return bytes;
 }
 
-/** sha256 (the hub's LFS oid), md5 (a CDN-style ETag) and the git blob sha1 (the hub's ETag of a small file), computed once. */
+/** sha256 (the hub's LFS oid, and X-Linked-ETag), md5 (the CDN's ETag of an LFS file) and the git blob sha1 (the hub's ETag of a small file), computed once. */
 function hashes(file: StoredFile): Promise<{ sha256: string; md5: string; gitSha1: string }> {
   file.hashes ??= (async () => {
     const sha256 = createHash('sha256');
-    const md5 = createHash('md5');
-    const git = createHash('sha1').update(`blob ${file.size}\0`);
+    const other = file.lfs ? createHash('md5') : createHash('sha1').update(`blob ${file.size}\0`);
     for (let at = 0; at < file.size; at += 16 * 2 ** 20) {
       const chunk = await readRange(file, at, Math.min(file.size, at + 16 * 2 ** 20));
       sha256.update(chunk);
-      md5.update(chunk);
-      git.update(chunk);
+      other.update(chunk);
     }
-    return { sha256: sha256.digest('hex'), md5: md5.digest('hex'), gitSha1: git.digest('hex') };
+    const digest = other.digest('hex');
+    return { sha256: sha256.digest('hex'), md5: file.lfs ? digest : '', gitSha1: file.lfs ? '' : digest };
   })();
   return file.hashes;
 }
@@ -619,21 +618,23 @@ function contentType(path: string): string {
 
 /** A reproducible pseudo-random file of `size` bytes read by range (for large test files that are never stored). */
 export function generatedFile(size: number, seed: number): GeneratedFile {
+  // Word i (4 bytes, little-endian) is a hash of (i, seed): any range is computed directly.
+  const word = (i: number) => {
+    let x = Math.imul(i ^ seed, 0x9e3779b1) ^ Math.imul(seed + 1, 0x85ebca6b);
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d);
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x846ca68b);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
   return {
     size,
     read(start, end) {
-      const out = new Uint8Array(end - start);
-      // One xorshift32 stream per 4-byte word index: any range is computed directly.
-      for (let i = start; i < end; i++) {
-        let x = (Math.floor(i / 4) * 0x9e3779b1 + seed * 0x85ebca6b) >>> 0 || 1;
-        x ^= x << 13;
-        x >>>= 0;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        x >>>= 0;
-        out[i - start] = (x >>> ((i % 4) * 8)) & 0xff;
-      }
-      return out;
+      const first = Math.floor(start / 4);
+      const words = new Uint32Array(Math.ceil(end / 4) - first);
+      for (let i = 0; i < words.length; i++) words[i] = word(first + i);
+      const bytes = new Uint8Array(words.buffer);
+      return bytes.slice(start - first * 4, end - first * 4);
     },
   };
 }
