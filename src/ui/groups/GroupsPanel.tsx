@@ -46,7 +46,7 @@ export function GroupsPanel() {
   );
 }
 
-function StepGroupsView({ groups }: { groups: GroupRecord[] }) {
+export function StepGroupsView({ groups }: { groups: GroupRecord[] }) {
   const names = rewardNamesOf(groups);
   const scale = advantageScaleOf(groups);
   return (

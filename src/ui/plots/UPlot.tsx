@@ -5,7 +5,6 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { CHART_HEIGHT } from './chart-options';
 
 interface UPlotProps {
   /** Options for a given width (called again only to rebuild, never per data update). */
@@ -31,7 +30,7 @@ export function UPlot({ makeOptions, initialData, onChart, label }: UPlotProps) 
     // Follow the container's width (window resizes, grid reflow).
     const resize = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
-      if (Math.abs(w - chart.width) > 1) chart.setSize({ width: w, height: CHART_HEIGHT });
+      if (Math.abs(w - chart.width) > 1) chart.setSize({ width: w, height: chart.height });
     });
     resize.observe(el);
     return () => {
