@@ -25,7 +25,7 @@ export function runAnnouncement(run: TrainingState, maxSteps: number | null): st
     case 'stopped':
       return `Training stopped after step ${step}${of}.`;
     case 'finished':
-      return `Training finished: ${step}${of} steps done.`;
+      return `Training finished after step ${step}${of}.`;
     case 'failed':
       return `Training failed after step ${step}${of}.`;
   }
