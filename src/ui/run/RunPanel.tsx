@@ -49,8 +49,9 @@ export function RunPanel() {
 }
 
 /**
- * Generation, evaluation and compile progress, while the run is under way (a finished run's last
- * bar says nothing); downloads and dataset reading too while the setup panels that show them are folded.
+ * Generation, evaluation and compile work under way, while the run is (a finished run's last bar
+ * says nothing); downloads and dataset reading too while the setup panels that show them are
+ * folded. Only unfinished bars: the bar stays short, so the live results keep their room.
  */
 function RunProgress() {
   const active = useAppStore((s) => isActive(s.run.phase));
@@ -58,9 +59,9 @@ function RunProgress() {
   if (!active) return null;
   return (
     <div className="run-bar__progress">
-      {!setupOpen && <ProgressList area="model" />}
-      {!setupOpen && <ProgressList area="dataset" />}
-      <ProgressList area="run" />
+      {!setupOpen && <ProgressList area="model" unfinishedOnly />}
+      {!setupOpen && <ProgressList area="dataset" unfinishedOnly />}
+      <ProgressList area="run" unfinishedOnly />
     </div>
   );
 }

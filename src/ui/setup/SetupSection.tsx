@@ -38,8 +38,13 @@ export function SetupSection() {
             {problems} to fix
           </span>
         )}
+        {locked && (
+          <span className="badge badge--neutral" title="The setup cannot change while a run is under way" data-testid="setup-locked">
+            Locked
+          </span>
+        )}
         <button type="button" className="secondary small" aria-expanded={open} aria-controls="setup-panels" onClick={() => setOpen(!open)} data-testid="setup-toggle">
-          {open ? 'Hide setup' : locked ? 'Show setup (locked while training)' : 'Edit setup'}
+          {open ? 'Hide setup' : locked ? 'Show setup' : 'Edit setup'}
         </button>
       </div>
       <div id="setup-panels" className="setup__panels" hidden={!open} data-testid="setup-panels">
