@@ -1,5 +1,5 @@
 /** Public API of the dataset side. */
-export { fetchHubDataset, hubDatasetUrl, DEFAULT_DATASET_ID, DEFAULT_DATASET_FILE, DATASET_CACHE_NAME, type CacheLike, type DownloadProgress, type HubDataset, type HubDatasetOptions } from './hub';
+export { fetchHubDataset, hubDatasetUrl, DEFAULT_DATASET_ID, DEFAULT_DATASET_FILE, type DownloadProgress, type HubDataset, type HubDatasetOptions } from './hub';
 export { parseDatasetText, detectFormat, resolveMapping, type ColumnMapping, type DatasetFormat, type ParseOptions, type ParsedRows } from './parse-rows';
 export { parseCsv, type CsvOptions, type CsvRecord } from './csv';
 export { splitExamples, type Split, type SplitOptions } from './split';

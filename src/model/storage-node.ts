@@ -6,7 +6,7 @@ import { open, mkdir, stat, rm, readFile, writeFile, truncate } from 'node:fs/pr
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { SafetensorsError, checkRange, type ByteSource } from './safetensors';
-import type { CacheEntryStatus, HubCache, PartialWriter } from './hub';
+import { keySegments, missingEntry, type CacheEntryStatus, type FileIdentity, type HubCache, type PartialWriter } from './hub-cache';
 
 /** A local file read by ranges (never loaded whole). */
 export class FileByteSource implements ByteSource {
@@ -51,33 +51,27 @@ export function openFileSource(filePath: string): Promise<FileByteSource> {
   return FileByteSource.open(filePath);
 }
 
-interface Marker {
-  size: number;
-  etag: string | null;
+/** `<key>.complete.json`: the entry is a verified file of this identity. */
+interface Marker extends FileIdentity {
   completedAt: string;
 }
 
 /**
- * Hub cache in a directory: `<root>/<key>` holds the data (partial while downloading) and
- * `<root>/<key>.complete.json` marks it finished. A data file without marker is a resumable
- * partial download. Keys are made of URI-encoded segments, so they never escape the root.
+ * Hub cache in a directory: `<root>/<key>` holds the data, `<key>.partial.json` the identity of an
+ * interrupted download's bytes, `<key>.complete.json` marks a finished, verified file. Keys are made
+ * of URI-encoded segments, so they never escape the root. Refs live under `<root>/.refs/`.
  */
 export class NodeDirectoryCache implements HubCache {
   readonly kind = 'node-directory';
   constructor(readonly root: string) {}
 
   private dataPath(key: string): string {
-    const segments = key.split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..')) throw new Error(`cache key "${key}" has an empty or relative segment`);
-    return path.join(this.root, ...segments);
-  }
-  private markerPath(key: string): string {
-    return `${this.dataPath(key)}.complete.json`;
+    return path.join(this.root, ...keySegments(key));
   }
 
-  private async readMarker(key: string): Promise<Marker | null> {
+  private async readJson<T>(file: string): Promise<T | null> {
     try {
-      return JSON.parse(await readFile(this.markerPath(key), 'utf8')) as Marker;
+      return JSON.parse(await readFile(file, 'utf8')) as T;
     } catch {
       return null;
     }
@@ -92,10 +86,11 @@ export class NodeDirectoryCache implements HubCache {
   }
 
   async status(key: string): Promise<CacheEntryStatus> {
-    const [marker, size] = await Promise.all([this.readMarker(key), this.dataSize(key)]);
-    if (marker && size === marker.size) return { state: 'complete', bytes: size, etag: marker.etag };
-    if (size !== null) return { state: 'partial', bytes: size, etag: null };
-    return { state: 'missing', bytes: 0, etag: null };
+    const file = this.dataPath(key);
+    const [marker, partial, size] = await Promise.all([this.readJson<Marker>(`${file}.complete.json`), this.readJson<FileIdentity>(`${file}.partial.json`), this.dataSize(key)]);
+    if (marker && size !== null && size === marker.size) return { state: 'complete', bytes: size, commit: marker.commit ?? null, etag: marker.etag ?? null, size: marker.size };
+    if (size !== null) return { state: 'partial', bytes: size, commit: partial?.commit ?? null, etag: partial?.etag ?? null, size: partial?.size ?? null };
+    return missingEntry();
   }
 
   async open(key: string): Promise<ByteSource | null> {
@@ -107,12 +102,13 @@ export class NodeDirectoryCache implements HubCache {
     return (await this.dataSize(key)) === null ? null : FileByteSource.open(this.dataPath(key));
   }
 
-  async beginWrite(key: string, resumeFrom: number): Promise<PartialWriter> {
+  async beginWrite(key: string, resumeFrom: number, identity: FileIdentity): Promise<PartialWriter> {
     const file = this.dataPath(key);
     await mkdir(path.dirname(file), { recursive: true });
-    await rm(this.markerPath(key), { force: true });
+    await rm(`${file}.complete.json`, { force: true });
     const have = (await this.dataSize(key)) ?? 0;
     if (resumeFrom > have) throw new Error(`cannot resume "${key}" at ${resumeFrom}: only ${have} bytes are cached`);
+    await writeFile(`${file}.partial.json`, JSON.stringify({ commit: identity.commit, etag: identity.etag, size: identity.size } satisfies FileIdentity));
     if (have === 0) await writeFile(file, new Uint8Array(0));
     else await truncate(file, resumeFrom);
     const handle = await open(file, 'r+');
@@ -132,15 +128,37 @@ export class NodeDirectoryCache implements HubCache {
     };
   }
 
-  async commit(key: string, etag: string | null): Promise<void> {
+  async commit(key: string, identity: FileIdentity): Promise<void> {
     const size = await this.dataSize(key);
     if (size === null) throw new Error(`cannot commit "${key}": nothing was written`);
-    const marker: Marker = { size, etag, completedAt: new Date().toISOString() };
-    await writeFile(this.markerPath(key), JSON.stringify(marker));
+    const file = this.dataPath(key);
+    const marker: Marker = { commit: identity.commit, etag: identity.etag, size, completedAt: new Date().toISOString() };
+    await writeFile(`${file}.complete.json`, JSON.stringify(marker));
+    await rm(`${file}.partial.json`, { force: true });
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.markerPath(key), { force: true });
-    await rm(this.dataPath(key), { force: true });
+    const file = this.dataPath(key);
+    await rm(`${file}.complete.json`, { force: true });
+    await rm(`${file}.partial.json`, { force: true });
+    await rm(file, { force: true });
+  }
+
+  private refPath(key: string): string {
+    return path.join(this.root, '.refs', ...keySegments(key));
+  }
+
+  async getRef(key: string): Promise<string | null> {
+    try {
+      return (await readFile(this.refPath(key), 'utf8')).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  async setRef(key: string, value: string): Promise<void> {
+    const file = this.refPath(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, value);
   }
 }

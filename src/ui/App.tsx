@@ -1,54 +1,49 @@
 /**
- * The page: set up (model, dataset, rewards, settings), run, then watch (metrics, groups,
- * evaluation, hints, adapter); the system checks come last.
+ * The page, arranged to fit one screen while training: the run bar on top, the setup (folded to one
+ * line once a run starts), then the results as tabs (RESULT_TABS), the live view first.
  */
-import { GpuPanel } from './GpuPanel';
-import { GroupsPanel } from './groups/GroupsPanel';
-import { MetricsPanel } from './plots/MetricsPanel';
-import { AdapterPanel } from './results/AdapterPanel';
-import { EvalPanel } from './results/EvalPanel';
-import { HintsPanel } from './results/HintsPanel';
 import { Notices } from './run/Notices';
 import { ResumeOffer } from './run/ResumeOffer';
-import { PhaseBadge, RunPanel } from './run/RunPanel';
-import { DatasetPanel } from './setup/DatasetPanel';
-import { ModelPanel } from './setup/ModelPanel';
-import { RewardsPanel } from './setup/RewardsPanel';
-import { SettingsPanel } from './setup/SettingsPanel';
-import { SmokeTestPanel } from './SmokeTestPanel';
+import { RunAnnouncer } from './run/RunAnnouncer';
+import { RunPanel } from './run/RunPanel';
+import { RESULT_TABS } from './result-tabs';
+import { SetupSection } from './setup/SetupSection';
 import type { GpuState } from './store';
 import { useAppStore } from './store-context';
+import { Tabs } from './Tabs';
 
 export function App() {
   return (
     <div className="app">
       <header className="app-header">
-        <div>
-          <h1>WebGRPO</h1>
-          <p className="app-header__tagline">Fine-tune Gemma-3-1B-IT for Text-to-SQL with LoRA and GRPO, entirely in your browser.</p>
-        </div>
+        <h1>WebGRPO</h1>
+        <p className="app-header__tagline">Fine-tune Gemma-3-1B-IT for Text-to-SQL with LoRA and GRPO, entirely in your browser.</p>
         <div className="app-header__status">
-          <PhaseBadge />
           <GpuBadge />
         </div>
       </header>
-      <ResumeOffer />
       <main className="workspace">
-        <ModelPanel />
-        <DatasetPanel />
-        <RewardsPanel />
-        <SettingsPanel />
+        <ResumeOffer />
         <RunPanel />
-        <MetricsPanel />
-        <GroupsPanel />
-        <EvalPanel />
-        <AdapterPanel />
-        <HintsPanel />
-        <GpuPanel />
-        <SmokeTestPanel />
+        <SetupSection />
+        <Results />
       </main>
+      <RunAnnouncer />
       <Notices />
     </div>
+  );
+}
+
+function Results() {
+  const tab = useAppStore((s) => s.resultsTab);
+  const show = useAppStore((s) => s.showResultsTab);
+  return (
+    <section className="results" aria-labelledby="results-title">
+      <h2 id="results-title" className="sr-only">
+        Results
+      </h2>
+      <Tabs label="Results" tabs={RESULT_TABS} selected={tab} onSelect={show} render={({ Content }) => <Content />} />
+    </section>
   );
 }
 

@@ -5,9 +5,10 @@ import { progressArea, progressFraction, progressText, type ProgressArea } from 
 import { progressKey } from './training-state';
 import { useAppStore } from './store-context';
 
-export function ProgressList({ area }: { area: ProgressArea }) {
+/** `unfinishedOnly` leaves out bars that are full (where room is short: the run bar). */
+export function ProgressList({ area, unfinishedOnly = false }: { area: ProgressArea; unfinishedOnly?: boolean }) {
   const progress = useAppStore((s) => s.run.progress);
-  const mine = progress.filter((p) => progressArea(p) === area);
+  const mine = progress.filter((p) => progressArea(p) === area && !(unfinishedOnly && progressFraction(p) === 1));
   if (mine.length === 0) return null;
   return (
     <ul className="progress-list" data-testid={`progress-${area}`}>

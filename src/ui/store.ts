@@ -113,7 +113,17 @@ interface RunSlice {
   dismissNotice(id: number): void;
 }
 
-export type AppState = SystemSlice & SetupSlice & RunSlice;
+/** How the page is arranged: what a person opened or closed, and what a run start changes. */
+interface LayoutSlice {
+  /** The setup panels are shown in full (else one summary line). Open until a run starts. */
+  setupOpen: boolean;
+  /** The results tab on show (an id of RESULT_TABS). */
+  resultsTab: string;
+  setSetupOpen(open: boolean): void;
+  showResultsTab(id: string): void;
+}
+
+export type AppState = SystemSlice & SetupSlice & RunSlice & LayoutSlice;
 export type AppStore = StoreApi<AppState>;
 
 export interface StoreDeps {
@@ -131,6 +141,9 @@ export function smokeBackend(gpu: GpuState): Backend | null {
   if (gpu.phase === 'detecting') return null;
   return gpu.phase === 'ready' && gpu.status.available ? 'webgpu' : 'wasm';
 }
+
+/** The results tab a run start shows: live plots and the latest groups. */
+export const LIVE_TAB = 'live';
 
 export const INITIAL_SETUP: Setup = {
   model: { kind: 'hub', repo: DEFAULT_MODEL_REPO, token: '' },
@@ -314,11 +327,13 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       async startTraining(resumeFrom) {
         if (isActive(get().run.phase) || get().pending) return;
         const built = buildTrainingRequest(get().setup, resumeFrom);
-        if ('problems' in built) return set({ startProblems: problemLines(built.problems) });
+        // Refused: open the setup so each problem shows beside its field.
+        if ('problems' in built) return set({ startProblems: problemLines(built.problems), setupOpen: true });
         const token = ++runToken;
         queue = [];
         const runMaxSteps = validateSettings(get().setup.settings).config.max_steps;
-        set((s) => ({ run: stateForNewRun(s.run), runMaxSteps, startProblems: [], resumeOffer: null }));
+        // The setup is locked while the run lasts: fold it to a line so the live results fit on the screen.
+        set((s) => ({ run: stateForNewRun(s.run), runMaxSteps, startProblems: [], resumeOffer: null, setupOpen: false, resultsTab: LIVE_TAB }));
         const onEvent = (event: DashboardEvent) => {
           if (token !== runToken) return;
           queue.push(event);
@@ -419,6 +434,18 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
 
       dismissNotice(id) {
         set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+      },
+
+      // ---- Layout ----
+      setupOpen: true,
+      resultsTab: LIVE_TAB,
+
+      setSetupOpen(open) {
+        set({ setupOpen: open });
+      },
+
+      showResultsTab(id) {
+        set({ resultsTab: id });
       },
     };
   });

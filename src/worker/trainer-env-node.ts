@@ -81,7 +81,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
       return fetchHubDataset({
         datasetId,
         file,
-        cache: null,
+        cache: new NodeDirectoryCache(o.cacheDir),
         onProgress: (p) => onProgress({ type: 'progress', label: `downloading dataset ${describeSource(source)}`, done: p.loadedBytes, total: p.totalBytes ?? 0, unit: 'bytes' }),
       });
     },

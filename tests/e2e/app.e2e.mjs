@@ -16,6 +16,8 @@ export const tests = [
     async run({ page, baseUrl }) {
       await page.goto(baseUrl);
       assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'page is not cross-origin isolated (COOP/COEP headers missing)');
+      // The GPU and smoke-test panels live in the results' System tab.
+      await page.getByTestId('tab-system').click();
       const panel = page.getByTestId('gpu-panel');
       await panel.getByTestId('gpu-available').or(panel.getByTestId('gpu-unavailable')).or(panel.getByRole('alert')).waitFor();
       const unavailable = await panel.getByTestId('gpu-unavailable').or(panel.getByRole('alert')).count();

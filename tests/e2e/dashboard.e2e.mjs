@@ -1,9 +1,11 @@
 /**
  * The dashboard in headless Chromium on SwiftShader WebGPU: the settings form (TRL names, defaults,
  * inline errors), then a real tiny training run through the engine worker: 2 prompts × 4
- * completions of 16 tokens for 3 steps on the bundled tiny model and the shipped sample; plots,
- * group tables, adapter export, and the resume offer after a reload. Screenshots go to
- * docs/screenshots/dashboard-*.png. The tests share one page, in order.
+ * completions of 16 tokens for 3 steps on the bundled tiny model and the shipped sample. While it
+ * runs: the setup folds to a line, and the run bar, reward and loss plots and the latest groups fit
+ * a 1440×900 and a 1280×720 screen; at 800 px the panels stack without overflow. Then plots, group
+ * tables, keyboard reach and axe-core on every results tab, adapter export, and the resume offer
+ * after a reload. Screenshots go to docs/screenshots/dashboard-*.png. The tests share one page, in order.
  *
  * The training tests need the engine's TrainerApi (startTraining in src/worker/engine.worker.ts);
  * without it they fail and say so.
@@ -12,6 +14,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { assertAccessible, assertInViewport, assertKeyboardReachesEverything, assertNoHorizontalOverflow } from './helpers/page-checks.mjs';
 
 /** DEFAULT_CONFIG from the source, so this test follows the defaults instead of copying them. */
 async function loadDefaultConfig(repoRoot) {
@@ -39,14 +42,23 @@ const TINY_SETTINGS = {
 };
 const STEPS = 3;
 const TRAINING_TIMEOUT_MS = 9 * 60_000;
+/** Where everything a run needs watching must fit without scrolling (a laptop, a small laptop). */
+const SCREENS = [
+  { width: 1440, height: 900 },
+  { width: 1280, height: 720 },
+];
+const NARROW = { width: 800, height: 900 };
+/** run.mjs's viewport, put back after the checks at other sizes. */
+const DEFAULT_VIEWPORT = { width: 1280, height: 800 };
+const ACTIVE_PHASES = ['loading', 'evaluating', 'generating', 'scoring', 'training', 'paused'];
 
 const setting = (page, name) => page.getByTestId(`setting-${name}`).locator('input, select').first();
 
-/** A full-page screenshot, or of one element, or of a clip of the page. */
-async function shoot(page, repoRoot, name, { locator, clip } = {}) {
+/** A full-page screenshot, or of one element, or of a clip of the page, or of the viewport. */
+async function shoot(page, repoRoot, name, { locator, clip, viewport = false } = {}) {
   const path = join(repoRoot, 'docs/screenshots', name);
   if (locator) await locator.screenshot({ path });
-  else await page.screenshot({ path, fullPage: !clip, ...(clip ? { clip } : {}) });
+  else await page.screenshot({ path, fullPage: !clip && !viewport, ...(clip ? { clip } : {}) });
   assert.ok((await stat(path)).size > 10_000, `${name} is suspiciously small`);
 }
 
@@ -69,7 +81,7 @@ async function waitForRun(page, what, ready, timeoutMs) {
     if (await ready()) return;
     if (Date.now() > deadline) {
       const phase = await page.getByTestId('phase').first().getAttribute('data-phase');
-      assert.fail(`timed out waiting for ${what} (phase ${phase}, ${await page.getByTestId('metrics-steps').innerText()})`);
+      assert.fail(`timed out waiting for ${what} (phase ${phase}, ${await stepsLogged(page)} steps logged)`);
     }
     await page.waitForTimeout(500);
   }
@@ -77,11 +89,15 @@ async function waitForRun(page, what, ready, timeoutMs) {
 
 /** Set when the run could not start because the engine lacks startTraining: the later tests depend on the run. */
 let trainerMissing = false;
+let trainStarted = 0;
 function requireTrainedRun() {
   if (trainerMissing) assert.fail('needs the training run of the test above, which the engine cannot do yet (no startTraining in the worker)');
 }
 
-const stepsLogged = async (page) => Number((await page.getByTestId('metrics-steps').innerText()).match(/^(\d+) step/)?.[1] ?? 0);
+/** The run bar's step: the last step with metrics. */
+const stepsLogged = async (page) => ((await page.getByTestId('current-step').count()) ? Number(await page.getByTestId('current-step').innerText()) : 0);
+const phaseOf = (page) => page.getByTestId('phase').first().getAttribute('data-phase');
+const showTab = (page, id) => page.getByTestId(`tab-${id}`).click();
 
 export const tests = [
   {
@@ -102,16 +118,31 @@ export const tests = [
       const modules = page.getByTestId('setting-lora_target_modules');
       for (const m of defaults.lora_target_modules) assert.equal(await modules.getByLabel(m).isChecked(), true, `lora_target_modules: ${m} checked`);
       assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 1 prompt × 4 completions/);
-      // The setup and run panels are there too.
-      for (const id of ['model-panel', 'dataset-panel', 'rewards-panel', 'run-panel', 'metrics-panel', 'groups-panel', 'eval-panel', 'hints-panel', 'adapter-panel']) {
+      // The setup panels, the run bar and the results tabs are there too.
+      for (const id of ['model-panel', 'dataset-panel', 'rewards-panel', 'run-panel', 'live-panel', 'tab-plots', 'tab-groups', 'tab-evaluation', 'tab-hints', 'tab-export', 'tab-system']) {
         assert.equal(await page.getByTestId(id).count(), 1, `${id} missing`);
       }
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+      await assertNoHorizontalOverflow(page, 'before a run, 1280 px');
     },
   },
   {
-    name: 'invalid settings show inline errors and block Train',
+    name: 'before a run: every control is reached by Tab, axe-core finds nothing serious, 800 px does not overflow',
+    timeoutMs: 60_000,
+    async run({ page, log }) {
+      assert.equal(await page.getByTestId('setup-panels').isVisible(), true, 'the setup is folded before any run');
+      const stops = await assertKeyboardReachesEverything(page, 'before a run');
+      const minor = await assertAccessible(page, 'before a run');
+      log(`${stops} tab stops; axe: ${minor.length ? minor.join(', ') : 'no violations'}`);
+      await page.setViewportSize(NARROW);
+      try {
+        await assertNoHorizontalOverflow(page, 'before a run, 800 px');
+      } finally {
+        await page.setViewportSize(DEFAULT_VIEWPORT);
+      }
+    },
+  },
+  {
+    name: 'invalid settings show inline errors and block Train; a folded setup opens to show them',
     timeoutMs: 30_000,
     async run({ page }) {
       await setting(page, 'top_p').fill('1.5');
@@ -129,43 +160,139 @@ export const tests = [
         assert.match(await page.getByTestId(`setting-${name}`).getByRole('alert').innerText(), /must be divisible by num_generations \(3\)/, name);
       }
 
+      // Folded, the setup line still says something needs fixing; a refused Train opens it at the fields.
+      const toggle = page.getByTestId('setup-toggle');
+      await toggle.click();
+      await page.getByTestId('setup-panels').waitFor({ state: 'hidden' });
+      assert.match(await page.getByTestId('setup-problems').innerText(), /\d+ to fix/);
       await page.getByTestId('train').click();
       const problems = await page.getByTestId('start-problems').innerText();
       assert.match(problems, /Training cannot start/);
       assert.match(problems, /Settings: top_p must be in \(0, 1\], got 1.5/);
-      assert.equal(await page.getByTestId('phase').first().getAttribute('data-phase'), 'idle');
+      assert.equal(await phaseOf(page), 'idle');
+      assert.equal(await page.getByTestId('setup-panels').isVisible(), true, 'a refused Train left the setup folded');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      assert.equal(await topP.getByRole('alert').isVisible(), true, "top_p's error is not visible beside the field");
+      // Screen readers hear why, from the live region that was on the page all along.
+      assert.match(await page.getByTestId('run-error-live').innerText(), /^Training cannot start: .*top_p must be in \(0, 1\]/);
 
       await page.getByTestId('settings-reset').click();
       assert.equal(await page.getByTestId('settings-panel').getByRole('alert').count(), 0, 'errors remain after resetting to defaults');
       assert.equal(await page.getByTestId('start-problems').count(), 0);
+      assert.equal(await page.getByTestId('run-error-live').innerText(), '');
     },
   },
   {
-    name: 'trains the tiny model on the sample: 3 steps plotted, groups filled (needs the engine trainer)',
-    timeoutMs: TRAINING_TIMEOUT_MS + 60_000,
-    async run({ page, repoRoot, log }) {
+    name: 'Train folds the setup into one locked summary line (needs the engine trainer)',
+    timeoutMs: 60_000,
+    async run({ page }) {
       await page.getByTestId('model-tiny').check();
       await page.getByTestId('dataset-sample').check();
       for (const [name, value] of Object.entries(TINY_SETTINGS)) await setting(page, name).fill(value);
       assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 2 prompts × 4 completions = 8; 3 steps/);
       assert.equal(await page.getByTestId('backend').inputValue(), 'webgpu');
 
-      const started = Date.now();
+      trainStarted = Date.now();
       await page.getByTestId('train').click();
       assert.equal(await page.getByTestId('start-problems').count(), 0, 'the setup was refused');
+      await failIfRunFailed(page);
 
+      const panels = page.getByTestId('setup-panels');
+      const toggle = page.getByTestId('setup-toggle');
+      await panels.waitFor({ state: 'hidden', timeout: 5_000 });
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      const summary = page.getByTestId('setup-summary');
+      const box = await summary.boundingBox();
+      assert.ok(box && box.height < 60, `the setup summary is ${box?.height}px tall`);
+      assert.match(await summary.innerText(), /Model\s+tiny \(bundled\)[\s\S]*Dataset\s+sample \(bundled\)[\s\S]*Batch\s+2 prompts × 4, 3 steps/i);
+      assert.equal(await page.getByTestId('setup-locked').innerText(), 'Locked');
+      assert.match(await page.getByTestId('run-status-live').innerText(), /^Training/);
+
+      // Expandable while running, and locked: every field is disabled.
+      await toggle.click();
+      await panels.waitFor();
+      assert.match(await panels.innerText(), /cannot change while a run is under way/);
+      for (const control of [setting(page, 'max_steps'), page.getByTestId('model-hub'), page.getByTestId('dataset-upload'), page.getByTestId('mode-hints'), page.getByTestId('backend')]) {
+        assert.equal(await control.isDisabled(), true, `${await control.evaluate((e) => e.outerHTML.slice(0, 80))} is editable while running`);
+      }
+      await toggle.click();
+      await panels.waitFor({ state: 'hidden' });
+      assert.ok(ACTIVE_PHASES.includes(await phaseOf(page)), `the run is not under way: ${await phaseOf(page)}`);
+    },
+  },
+  {
+    name: 'while training, the run bar, reward and loss plots and the latest groups fit 1440×900 and 1280×720; at 800 px they stack',
+    timeoutMs: TRAINING_TIMEOUT_MS,
+    async run({ page, log }) {
+      requireTrainedRun();
+      await waitForRun(page, 'the first step', async () => (await stepsLogged(page)) >= 1, TRAINING_TIMEOUT_MS - 60_000);
+      log(`first step after ${((Date.now() - trainStarted) / 1000).toFixed(0)} s`);
+      const live = page.getByTestId('live-panel');
+      await live.getByTestId('group').first().waitFor({ timeout: 60_000 });
+      const inView = {
+        'Train': page.getByTestId('train'),
+        'Pause': page.getByTestId('pause'),
+        'Stop': page.getByTestId('stop'),
+        'the phase': page.getByTestId('phase'),
+        'the step progress': page.locator('.step-progress'),
+        'the reward plot': live.getByTestId('chart-reward'),
+        'the loss plot': live.getByTestId('chart-loss'),
+        "the latest step's first group table": live.getByTestId('group').first(),
+        'the results tabs': page.getByRole('tablist', { name: 'Results' }),
+      };
+      try {
+        for (const screen of SCREENS) {
+          await page.setViewportSize(screen);
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await page.waitForTimeout(300); // plots follow their container's width on the next frame
+          const phase = await phaseOf(page);
+          assert.ok(ACTIVE_PHASES.includes(phase), `the run is no longer under way (${phase}): the check would prove nothing`);
+          await assertInViewport(page, `${screen.width}×${screen.height} at step ${await stepsLogged(page)} (${phase})`, inView);
+          await assertNoHorizontalOverflow(page, `${screen.width}×${screen.height}`);
+        }
+        await page.setViewportSize(NARROW);
+        await page.waitForTimeout(300);
+        await assertNoHorizontalOverflow(page, 'while training, 800 px');
+        const plots = await live.getByTestId('live-plots').boundingBox();
+        const groups = await live.getByTestId('live-groups').boundingBox();
+        assert.ok(groups.y >= plots.y + plots.height, 'at 800 px the latest groups are not below the plots');
+        // Other results are one click away.
+        for (const id of ['plots', 'groups', 'evaluation', 'hints', 'export', 'system']) {
+          await showTab(page, id);
+          await page.getByTestId(`tabpanel-${id}`).waitFor();
+          await assertNoHorizontalOverflow(page, `the ${id} tab at 800 px`);
+        }
+        await showTab(page, 'live');
+      } finally {
+        await page.setViewportSize(DEFAULT_VIEWPORT);
+      }
+      const minor = await assertAccessible(page, 'while training');
+      log(`axe while training: ${minor.length ? minor.join(', ') : 'no violations'}`);
+      assert.match(await page.getByTestId('run-status-live').innerText(), /^Training: step \d of 3 (done|under way)\.$|^Evaluating/);
+    },
+  },
+  {
+    name: 'trains the tiny model on the sample: 3 steps plotted, groups filled (needs the engine trainer)',
+    timeoutMs: TRAINING_TIMEOUT_MS + 60_000,
+    async run({ page, repoRoot, log }) {
+      requireTrainedRun();
       // Mid-training: two steps plotted (a line, not a dot) while the third is under way.
-      await waitForRun(page, 'the first step', async () => (await stepsLogged(page)) >= 1, TRAINING_TIMEOUT_MS);
-      log(`first step after ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      await page.getByTestId('groups-panel').getByTestId('group').first().waitFor({ timeout: 60_000 });
       await waitForRun(page, 'the second step', async () => (await stepsLogged(page)) >= 2, TRAINING_TIMEOUT_MS);
       await page.waitForTimeout(500); // the plots append on the next frame
-      await shoot(page, repoRoot, 'dashboard-training.png');
+      for (const screen of [...SCREENS, NARROW]) {
+        await page.setViewportSize(screen);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.waitForTimeout(300);
+        const name = screen === SCREENS[0] ? 'dashboard-training.png' : `dashboard-training-${screen.width}x${screen.height}.png`;
+        await shoot(page, repoRoot, name, { viewport: screen !== NARROW });
+      }
+      await page.setViewportSize(DEFAULT_VIEWPORT);
 
       await waitForRun(page, `${STEPS} steps`, async () => (await stepsLogged(page)) >= STEPS, TRAINING_TIMEOUT_MS);
-      log(`${STEPS} steps after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      log(`${STEPS} steps after ${((Date.now() - trainStarted) / 1000).toFixed(0)} s`);
 
       // Plotted: the reward legend shows the latest step while the cursor is off the plot, and each plot has a canvas.
+      await showTab(page, 'plots');
       await page.waitForTimeout(500); // one animation frame for the append
       const rewardChart = page.getByTestId('chart-reward');
       assert.equal(await rewardChart.locator('canvas').count(), 1, 'reward plot has no canvas');
@@ -175,9 +302,12 @@ export const tests = [
       for (const id of ['loss', 'grad_norm', 'completion_length', 'learning_rate', 'reward_std']) {
         assert.equal(await page.getByTestId(`chart-${id}`).locator('canvas').count(), 1, `${id} plot missing`);
       }
+      assert.match(await page.getByTestId('metrics-steps').innerText(), new RegExp(`^${STEPS} steps logged`));
 
       // The group table of the latest step: 2 prompts × 4 completions, every reward and the advantage.
+      await showTab(page, 'groups');
       const groups = page.getByTestId('groups-panel').getByTestId('group');
+      await groups.first().waitFor();
       assert.equal(await groups.count(), 2, 'expected 2 prompts in the latest step');
       for (let i = 0; i < 2; i++) assert.equal(await groups.nth(i).getByTestId('completion-row').count(), 4, `prompt ${i + 1} has not 4 completions`);
       const header = await groups.first().locator('thead').innerText();
@@ -191,14 +321,70 @@ export const tests = [
       assert.match(await detail.innerText(), /Full text[\s\S]*Extracted SQL[\s\S]*Gold SQL[\s\S]*Rewards/i);
       await shoot(page, repoRoot, 'dashboard-groups.png', { locator: page.getByTestId('groups-panel') });
 
-      // The engine's dataset report: usable rows of the sample and the split.
+      await waitForRun(page, 'the run to finish', async () => (await phaseOf(page)) === 'finished', 120_000);
+      assert.match(await page.getByTestId('run-status-live').innerText(), new RegExp(`^Training finished after step ${STEPS} of ${STEPS}\\.$`));
+
+      // The engine's dataset report (usable rows of the sample and the split), in the setup: open it.
+      await page.getByTestId('setup-toggle').click();
       const report = await page.getByTestId('dataset-report').innerText();
       assert.ok(Number(await page.getByTestId('dataset-usable').innerText()) > 0, `no usable rows: ${report}`);
       assert.match(report, /rows in sample/);
       assert.match(report, /Split: \d+ for training, \d+ held out/);
-
-      await waitForRun(page, 'the run to finish', async () => (await page.getByTestId('phase').first().getAttribute('data-phase')) === 'finished', 120_000);
+      await page.getByTestId('setup-toggle').click();
+      await showTab(page, 'live');
       await shoot(page, repoRoot, 'dashboard-finished.png');
+    },
+  },
+  {
+    name: 'after the run: keyboard reaches every control of every tab and works tabs, setup, completions and plot legends; axe-core on each tab',
+    timeoutMs: 180_000,
+    async run({ page, log }) {
+      requireTrainedRun();
+      const tabs = ['live', 'plots', 'groups', 'evaluation', 'hints', 'export', 'system'];
+      const report = [];
+      for (const id of tabs) {
+        await showTab(page, id);
+        await page.getByTestId(`tabpanel-${id}`).waitFor();
+        const stops = await assertKeyboardReachesEverything(page, `the ${id} tab`);
+        const minor = await assertAccessible(page, `the ${id} tab`);
+        report.push(`${id}: ${stops} stops${minor.length ? `, axe ${minor.join(', ')}` : ''}`);
+      }
+      log(report.join('; '));
+
+      // Tabs: arrow keys, Home and End move between them and show them (one Tab stop for the list).
+      await page.getByTestId('tab-live').click();
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.getByTestId('tab-plots').getAttribute('aria-selected'), 'true');
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'tab-plots');
+      await page.getByTestId('tabpanel-plots').getByTestId('metrics-panel').waitFor();
+      await page.keyboard.press('End');
+      assert.equal(await page.getByTestId('tab-system').getAttribute('aria-selected'), 'true');
+      await page.getByTestId('tabpanel-system').getByTestId('gpu-panel').waitFor();
+      await page.keyboard.press('Home');
+      assert.equal(await page.getByTestId('tab-live').getAttribute('aria-selected'), 'true');
+
+      // The setup line: Enter opens, Space closes.
+      const toggle = page.getByTestId('setup-toggle');
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('setup-panels').waitFor();
+      await page.keyboard.press(' ');
+      await page.getByTestId('setup-panels').waitFor({ state: 'hidden' });
+
+      // A completion's detail opens from its row's button.
+      const live = page.getByTestId('live-panel');
+      await live.getByRole('button', { name: 'Completion 1: show details' }).first().focus();
+      await page.keyboard.press('Enter');
+      await live.getByTestId('completion-detail').waitFor();
+
+      // A plot's series toggles with Space and says so.
+      const series = live.getByTestId('chart-reward').getByRole('button', { name: 'total (weighted)' });
+      assert.equal(await series.getAttribute('aria-pressed'), 'true');
+      await series.focus();
+      await page.keyboard.press(' ');
+      assert.equal(await series.getAttribute('aria-pressed'), 'false');
+      await page.keyboard.press('Enter');
+      assert.equal(await series.getAttribute('aria-pressed'), 'true');
     },
   },
   {
@@ -206,6 +392,7 @@ export const tests = [
     timeoutMs: 120_000,
     async run({ page }) {
       requireTrainedRun();
+      await showTab(page, 'export');
       const downloads = [];
       const collect = (d) => downloads.push(d);
       page.on('download', collect);

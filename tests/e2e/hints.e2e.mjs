@@ -53,6 +53,7 @@ export const tests = [
       await page.getByTestId('mode-hints').check();
       for (const [name, value] of Object.entries(SETTINGS)) await setting(page, name).fill(value);
 
+      await page.getByTestId('tab-hints').click();
       await page.getByTestId('import-hints').setInputFiles({ name: 'hints.json', mimeType: 'application/json', buffer: Buffer.from(await hintsFile(repoRoot)) });
 
       const started = Date.now();
@@ -69,11 +70,14 @@ export const tests = [
       }
       log(`finished after ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
+      // Train shows the live tab; the hints and the plots are a click away.
+      await page.getByTestId('tab-hints').click();
       const panel = await page.getByTestId('hints-panel').innerText();
       assert.match(panel, /hints? at step 2/, `the hints table was not updated by step 2: ${panel}`);
       const w = await hintWeights(page);
       assert.equal(w['agg:COUNT'], 0.6, `the pinned hint changed: ${JSON.stringify(w)}`);
       assert.ok(w['select:*'] < 0 && w['select:*'] > -0.5, `the unpinned avoid hint did not decay toward 0: ${JSON.stringify(w)}`);
+      await page.getByTestId('tab-plots').click();
       assert.match(await page.getByTestId('metrics-steps').innerText(), /^2 steps/);
       // Hints mode takes no optimizer step: the loss plot has no value at the latest step.
       const legend = page.getByTestId('chart-loss').locator('.u-legend');

@@ -17,6 +17,7 @@ export const tests = [
       await page.goto(baseUrl);
       const adapter = await page.evaluate(async () => Boolean(await navigator.gpu?.requestAdapter()));
       assert.equal(adapter, false, 'this browser has a WebGPU adapter after all: the test proves nothing');
+      await page.getByTestId('tab-system').click();
       const panel = page.getByTestId('gpu-panel');
       const unavailable = panel.getByTestId('gpu-unavailable');
       await unavailable.or(panel.getByTestId('gpu-available')).waitFor();

@@ -46,7 +46,7 @@ export function GroupsPanel() {
   );
 }
 
-function StepGroupsView({ groups }: { groups: GroupRecord[] }) {
+export function StepGroupsView({ groups }: { groups: GroupRecord[] }) {
   const names = rewardNamesOf(groups);
   const scale = advantageScaleOf(groups);
   return (
@@ -124,7 +124,7 @@ function GroupTable({ group, rewardNames, colours }: { group: GroupRecord; rewar
                 <td className="num">
                   {c.length}
                   {!c.terminated && (
-                    <span title="cut at max_completion_length" aria-label="cut at max_completion_length">
+                    <span role="img" title="cut at max_completion_length" aria-label="cut at max_completion_length">
                       {' '}
                       ✂
                     </span>

@@ -25,9 +25,11 @@ interface LinePlotProps {
   yRange?: [number, number];
   /** False for sources whose rows can change in place (evals replaced per step): rebuild on each change. */
   appendOnly?: boolean;
+  height?: number;
+  compact?: boolean;
 }
 
-export function LinePlot({ series, select, label, yRange, appendOnly = true }: LinePlotProps) {
+export function LinePlot({ series, select, label, yRange, appendOnly = true, height, compact }: LinePlotProps) {
   const store = useAppStoreApi();
   const chart = useRef<uPlot | null>(null);
   const keys = series.map((s) => s.key);
@@ -70,7 +72,7 @@ export function LinePlot({ series, select, label, yRange, appendOnly = true }: L
   return (
     <UPlot
       label={label}
-      makeOptions={(width) => lineChartOptions({ width, series, yRange })}
+      makeOptions={(width) => lineChartOptions({ width, series, yRange, height, compact })}
       initialData={() => {
         const { rows, epoch } = select(store.getState());
         buffer.current = new SeriesBuffer(keys, epoch);

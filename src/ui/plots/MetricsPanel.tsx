@@ -10,11 +10,16 @@ import { LinePlot, type RowSource } from './LinePlot';
 
 const selectMetrics = (s: AppState): RowSource => ({ rows: s.run.metrics, epoch: s.run.metricsEpoch });
 
-export function MetricsPanel() {
+/** Every metric name logged so far (re-renders only when that set changes, not per step). */
+export function useMetricKeys(): ReadonlySet<string> {
   const signature = useAppStore((s) => metricKeySignature(s.run.metrics));
+  return new Set(signature ? signature.split('|') : []);
+}
+
+export function MetricsPanel() {
   const rows = useAppStore((s) => s.run.metrics.length);
   const exportMetrics = useAppStore((s) => s.exportMetrics);
-  const keys = new Set(signature ? signature.split('|') : []);
+  const keys = useMetricKeys();
 
   return (
     <Panel title="Training metrics" subtitle="Per optimizer step, under TRL's names" wide testId="metrics-panel">
@@ -42,7 +47,8 @@ export function MetricsPanel() {
   );
 }
 
-function MetricChart({ spec, keys }: { spec: ChartSpec; keys: ReadonlySet<string> }) {
+/** One plot of CHARTS; `height` and `compact` make it small (see lineChartOptions). */
+export function MetricChart({ spec, keys, height, compact }: { spec: ChartSpec; keys: ReadonlySet<string>; height?: number; compact?: boolean }) {
   const series = spec.series(keys);
   return (
     <figure className="chart" data-testid={`chart-${spec.id}`}>
@@ -51,7 +57,7 @@ function MetricChart({ spec, keys }: { spec: ChartSpec; keys: ReadonlySet<string
         <p className="muted chart__empty">{spec.emptyNote}</p>
       ) : (
         // Remount when the series change (a reward appears): uPlot's series are fixed at creation.
-        <LinePlot key={series.map((s) => s.key).join('|')} series={series} select={selectMetrics} label={`${spec.title} by step`} />
+        <LinePlot key={series.map((s) => s.key).join('|')} series={series} select={selectMetrics} label={`${spec.title} by step`} height={height} compact={compact} />
       )}
     </figure>
   );

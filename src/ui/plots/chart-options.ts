@@ -25,10 +25,10 @@ function lastFinite(values: readonly (number | null | undefined)[]): number | nu
   return null;
 }
 
-function axes(xLabel: string, wholeX: boolean): uPlot.Axis[] {
+function axes(xLabel: string | null, wholeX: boolean): uPlot.Axis[] {
   const common = { font: axisFont, stroke: '#5d6679', grid: { stroke: '#eef0f5', width: 1 }, ticks: { stroke: '#dde2ec', width: 1 } };
   return [
-    { ...common, label: xLabel, labelFont: axisFont, labelSize: 18, values: (_u, splits) => splits.map(formatTick), ...(wholeX ? { incrs: STEP_INCREMENTS } : {}) },
+    { ...common, ...(xLabel === null ? { size: 28 } : { label: xLabel, labelFont: axisFont, labelSize: 18 }), values: (_u, splits) => splits.map(formatTick), ...(wholeX ? { incrs: STEP_INCREMENTS } : {}) },
     { ...common, size: 56, values: (_u, splits) => splits.map(formatTick) },
   ];
 }
@@ -38,14 +38,18 @@ export interface LineOptions {
   series: readonly SeriesSpec[];
   /** Fixed y range (e.g. [0, 1] for accuracies); default: fit the data. */
   yRange?: [number, number];
+  /** Canvas height in CSS pixels (default CHART_HEIGHT; smaller where plots share the screen). */
+  height?: number;
+  /** Leave out the x axis title ("step"), for small plots whose legend already says it. */
+  compact?: boolean;
 }
 
-export function lineChartOptions({ width, series, yRange }: LineOptions): uPlot.Options {
+export function lineChartOptions({ width, series, yRange, height = CHART_HEIGHT, compact = false }: LineOptions): uPlot.Options {
   return {
     width,
-    height: CHART_HEIGHT,
+    height,
     scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true, range: (_u, min, max) => paddedRange(min, max) } },
-    axes: axes('step', true),
+    axes: axes(compact ? null : 'step', true),
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     series: [

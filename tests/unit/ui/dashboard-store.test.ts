@@ -106,6 +106,29 @@ describe('dashboard store: a training run', () => {
     expect(store.getState().run.metrics).toEqual([{ step: 1, reward: 2 }]);
   });
 
+  it('a run start folds the setup to its summary line and shows the live tab; a refused Train opens the setup again', async () => {
+    const fake = fakeTrainer();
+    const t = testDeps();
+    const store = createAppStore(fake.engine, t.deps);
+    expect(store.getState().setupOpen).toBe(true);
+    store.getState().showResultsTab('hints');
+    await store.getState().startTraining();
+    expect(store.getState()).toMatchObject({ setupOpen: false, resultsTab: 'live' });
+
+    // Opened by hand while running, it stays open; closing it is the person's call too.
+    store.getState().setSetupOpen(true);
+    fake.emitters[0]!({ type: 'phase', phase: 'finished' });
+    t.runFrame();
+    expect(store.getState().setupOpen).toBe(true);
+    store.getState().setSetupOpen(false);
+
+    store.getState().setSetting('top_p', '1.5');
+    await store.getState().startTraining();
+    expect(fake.requests).toHaveLength(1);
+    expect(store.getState().setupOpen).toBe(true);
+    expect(store.getState().startProblems).toEqual(['Settings: top_p must be in (0, 1], got 1.5']);
+  });
+
   it('accepts the dashboard extras (dataset report) through the same callback', async () => {
     const fake = fakeTrainer();
     const t = testDeps();

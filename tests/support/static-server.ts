@@ -1,8 +1,11 @@
 /**
- * A local stand-in for huggingface.co: serves files in the /{owner}/{name}/resolve/{revision}/{path}
- * layout on 127.0.0.1, with Range support and fault modes (ignore Range, drop the connection
- * halfway, lie about sizes) for hub and HTTP-source tests.
+ * A plain static file server on 127.0.0.1 with the hub's URL layout (/{owner}/{name}/resolve/{rev}/{path})
+ * but none of the hub's behaviour: no commits, no redirects, no X-Linked-* headers; files served
+ * directly with Range and If-Range support and a strong ETag of their content. It stands for a
+ * mirror or the app's own server (the bundled model), and for generic HTTP-source tests, with
+ * fault modes (ignore Range, drop the connection halfway). The hub itself: tests/support/test-hub.ts.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,23 +14,22 @@ export interface ServedRequest {
   method: string;
   path: string;
   range: string | null;
+  ifRange: string | null;
   authorization: string | null;
 }
 
-export interface HubServerOptions {
+export interface StaticServerOptions {
   /** repo id → (file path → contents or a function reading it). */
   repos: Record<string, Record<string, Uint8Array | (() => Uint8Array)>>;
   revision?: string;
 }
 
-export class LocalHubServer {
+export class StaticFileServer {
   readonly requests: ServedRequest[] = [];
   /** Answer 200 with the full body even when Range is asked for. */
   ignoreRange = false;
   /** path → how many more GETs of it should send half the body and then drop the connection. */
   readonly dropHalfway = new Map<string, number>();
-  /** path → size to announce in X-Linked-Size instead of the real one. */
-  readonly linkedSizeOverride = new Map<string, number>();
   /** When set, requests without `Authorization: Bearer <token>` get 401. */
   requiredToken: string | null = null;
   /** Extra plain routes (e.g. a test page and its script), path → content type and body. */
@@ -35,10 +37,15 @@ export class LocalHubServer {
   private server: Server | null = null;
   private port = 0;
 
-  constructor(private readonly options: HubServerOptions) {}
+  constructor(private readonly options: StaticServerOptions) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Replaces a file's content (the same URL now serves other bytes, with another ETag). */
+  setFile(repo: string, path: string, bytes: Uint8Array): void {
+    (this.options.repos[repo] ??= {})[path] = bytes;
   }
 
   async start(): Promise<this> {
@@ -58,9 +65,9 @@ export class LocalHubServer {
   }
 
   private lookup(url: string): { bytes: Uint8Array; path: string } | null {
-    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURI(url.split('?')[0]!));
+    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.split('?')[0]!);
     if (!m) return null;
-    const [, repo, revision, path] = m;
+    const [, repo, revision, path] = m.map((s) => decodeURIComponent(s ?? ''));
     if (revision !== (this.options.revision ?? 'main')) return null;
     const file = this.options.repos[repo!]?.[path!];
     if (!file) return null;
@@ -75,8 +82,9 @@ export class LocalHubServer {
       return;
     }
     const range = req.headers.range ?? null;
+    const ifRange = (req.headers['if-range'] as string | undefined) ?? null;
     const found = this.lookup(req.url ?? '');
-    this.requests.push({ method, path: found?.path ?? req.url ?? '', range, authorization: req.headers.authorization ?? null });
+    this.requests.push({ method, path: found?.path ?? req.url ?? '', range, ifRange, authorization: req.headers.authorization ?? null });
     if (this.requiredToken && req.headers.authorization !== `Bearer ${this.requiredToken}`) {
       res.writeHead(401).end('unauthorized');
       return;
@@ -86,11 +94,8 @@ export class LocalHubServer {
       return;
     }
     const { bytes, path } = found;
-    const headers: Record<string, string | number> = {
-      'Accept-Ranges': this.ignoreRange ? 'none' : 'bytes',
-      ETag: `"etag-${bytes.byteLength}"`,
-      'X-Linked-Size': this.linkedSizeOverride.get(path) ?? bytes.byteLength,
-    };
+    const etag = `"${createHash('sha1').update(bytes).digest('hex')}"`;
+    const headers: Record<string, string | number> = { 'Accept-Ranges': this.ignoreRange ? 'none' : 'bytes', ETag: etag };
     if (method === 'HEAD') {
       res.writeHead(200, { ...headers, 'Content-Length': bytes.byteLength }).end();
       return;
@@ -98,7 +103,8 @@ export class LocalHubServer {
     let start = 0;
     let end = bytes.byteLength - 1;
     let status = 200;
-    if (range && !this.ignoreRange) {
+    // If-Range: the range only if the file is still the one the client has (RFC 9110 13.1.5).
+    if (range && !this.ignoreRange && (ifRange === null || ifRange === etag)) {
       const m = /^bytes=(\d+)-(\d*)$/.exec(range);
       if (!m) {
         res.writeHead(400).end('bad range');
@@ -116,11 +122,11 @@ export class LocalHubServer {
     const body = bytes.subarray(start, end + 1);
     res.writeHead(status, { ...headers, 'Content-Length': body.byteLength });
     const drops = this.dropHalfway.get(path) ?? 0;
-    if (drops > 0) {
+    if (drops > 0 && body.byteLength > 1) {
       this.dropHalfway.set(path, drops - 1);
       res.write(body.subarray(0, Math.floor(body.byteLength / 2)), () => {
         // Give the client time to receive the first half, then cut the connection mid-body.
-        setTimeout(() => res.socket?.destroy(), 20);
+        setTimeout(() => res.socket?.destroy(), 100);
       });
       return;
     }
