@@ -324,7 +324,7 @@ export class SftTrainer {
   async save(): Promise<string> {
     if (!this.o.checkpoints) throw new Error('no checkpoint storage configured');
     const state = await this.checkpointState();
-    await this.o.checkpoints.save({ id: state.id, step: state.step, createdAt: state.createdAt, modelId: state.modelId }, encodeSftCheckpoint(state));
+    await this.o.checkpoints.save({ id: state.id, step: state.step, createdAt: state.createdAt, modelId: state.modelId, kind: 'warmup' }, encodeSftCheckpoint(state));
     this.lastSavedStep = state.step;
     this.emit({ type: 'checkpoint', id: state.id, step: state.step });
     if (this.o.keepCheckpoints !== undefined) await pruneCheckpoints(this.o.checkpoints, `${this.runId}-warmup`, this.o.keepCheckpoints);

@@ -6,6 +6,7 @@ import { isTrainingMode } from '../hints/config';
 import type { Setup } from './run-request';
 import { SCALAR_SETTINGS, type SettingsForm } from './settings-form';
 import { LORA_MODULES } from '../model/peft';
+import { WARMUP_FIELDS, type WarmupForm } from './warmup-form';
 
 export const SETUP_STORAGE_KEY = 'webgrpo.setup.v1';
 /** localStorage holds about 5 MB per origin; larger uploads are chosen again after a reload. */
@@ -63,6 +64,14 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
       const st = stored.get(r.name);
       return st && typeof st.enabled === 'boolean' && isString(st.weight) ? { name: r.name, enabled: st.enabled, weight: st.weight } : r;
     });
+  }
+
+  const w = raw.warmup;
+  if (isObject(w)) {
+    const warmup: WarmupForm = { ...defaults.warmup };
+    if (typeof w.enabled === 'boolean') warmup.enabled = w.enabled;
+    for (const f of WARMUP_FIELDS) if (isString(w[f.name])) warmup[f.name] = w[f.name] as string;
+    out.warmup = warmup;
   }
 
   if (isTrainingMode(raw.mode)) out.mode = raw.mode;

@@ -14,6 +14,10 @@ export function runAnnouncement(run: TrainingState, maxSteps: number | null): st
       return '';
     case 'loading':
       return 'Training started: loading the model and the dataset.';
+    case 'warming-up': {
+      const w = run.warmupMetrics[run.warmupMetrics.length - 1]?.step ?? 0;
+      return w === 0 ? 'Warm-up (supervised) under way.' : `Warm-up (supervised): step ${w} done.`;
+    }
     case 'evaluating':
       return step === 0 ? 'Evaluating the model before training.' : `Evaluating after step ${step}${of}.`;
     case 'generating':

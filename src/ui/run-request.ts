@@ -8,6 +8,7 @@ import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
 import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
 import { validateSettings, type SettingsForm } from './settings-form';
+import { validateWarmup, type WarmupForm } from './warmup-form';
 
 export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
 export { DEFAULT_DATASET_ID };
@@ -39,6 +40,8 @@ export interface Setup {
   model: ModelChoice;
   dataset: DatasetChoice;
   settings: SettingsForm;
+  /** Supervised warm-up before GRPO (off by default). */
+  warmup: WarmupForm;
   rewards: RewardChoice[];
   mode: TrainingMode;
   backend: Backend;
@@ -103,11 +106,14 @@ export function buildTrainingRequest(setup: Setup, resumeFrom?: string): { reque
   const dataset = datasetSourceOf(setup.dataset);
   if ('problem' in dataset) problems.dataset = [dataset.problem];
   const settings = validateSettings(setup.settings);
-  if (settings.errors.length) problems.settings = settings.errors;
+  const warmup = validateWarmup(setup.warmup);
+  const settingErrors = [...settings.errors, ...warmup.errors];
+  if (settingErrors.length) problems.settings = settingErrors;
   const rewards = rewardsOf(setup.rewards);
   if ('problem' in rewards) problems.rewards = rewards.problem;
-  if ('problem' in model || 'problem' in dataset || 'problem' in rewards || settings.errors.length) return { problems };
+  if ('problem' in model || 'problem' in dataset || 'problem' in rewards || settingErrors.length) return { problems };
   const request: TrainingRequest = { model, dataset, config: settings.input, rewards, mode: setup.mode, backend: setup.backend };
+  if (warmup.input) request.warmup = warmup.input;
   if (resumeFrom !== undefined) request.resumeFrom = resumeFrom;
   return { request };
 }

@@ -3,6 +3,7 @@
  * and the training run the engine reports. The store gets the engine (and the browser's download
  * and frame scheduling) injected, so it is tested with fakes and the UI never touches the worker.
  */
+import { DEFAULT_WARMUP_FORM } from './warmup-form';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PresetName } from '../rewards/registry';
 import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/dashboard-api';
@@ -149,6 +150,7 @@ export const INITIAL_SETUP: Setup = {
   model: { kind: 'hub', repo: DEFAULT_MODEL_REPO, token: '' },
   dataset: { kind: 'hub', id: DEFAULT_DATASET_ID },
   settings: DEFAULT_FORM,
+  warmup: DEFAULT_WARMUP_FORM,
   rewards: rewardsFromPreset('default'),
   mode: 'lora',
   backend: 'webgpu',

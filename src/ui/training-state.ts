@@ -21,6 +21,10 @@ export interface TrainingState {
    * that rewinds to its checkpoint), so plots that append know to rebuild instead.
    */
   metricsEpoch: number;
+  /** The supervised warm-up's rows (loss, grad_norm, learning_rate, epoch), ascending by warm-up step. */
+  warmupMetrics: MetricsRow[];
+  /** Held-out evaluations during the warm-up (step = warm-up step). */
+  warmupEvals: EvalRecord[];
   /** Group records of the most recent steps, ascending by step. */
   groupSteps: StepGroups[];
   evals: EvalRecord[];
@@ -50,6 +54,8 @@ export const INITIAL_TRAINING_STATE: TrainingState = {
   phaseMessage: null,
   metrics: [],
   metricsEpoch: 0,
+  warmupMetrics: [],
+  warmupEvals: [],
   groupSteps: [],
   evals: [],
   hints: [],
@@ -63,7 +69,7 @@ export const INITIAL_TRAINING_STATE: TrainingState = {
 };
 
 /** Phases in which a run is under way (Train is disabled, Pause/Stop are enabled). */
-export const ACTIVE_PHASES: readonly TrainingPhase[] = ['loading', 'evaluating', 'generating', 'scoring', 'training', 'paused'];
+export const ACTIVE_PHASES: readonly TrainingPhase[] = ['loading', 'warming-up', 'evaluating', 'generating', 'scoring', 'training', 'paused'];
 
 export function isActive(phase: TrainingPhase): boolean {
   return ACTIVE_PHASES.includes(phase);
@@ -110,6 +116,10 @@ export function applyEvent(state: TrainingState, event: DashboardEvent, limits: 
       return { ...state, phase: event.phase, phaseMessage: event.message ?? null };
     case 'metrics':
       return applyMetrics(state, event.row);
+    case 'warmup-metrics':
+      return { ...state, warmupMetrics: upsertByStep(state.warmupMetrics, event.row) };
+    case 'warmup-eval':
+      return { ...state, warmupEvals: upsertByStep(state.warmupEvals, event.record) };
     case 'groups': {
       const groupSteps = upsertByStep(state.groupSteps, { step: event.step, groups: event.groups });
       return { ...state, groupSteps: groupSteps.slice(Math.max(0, groupSteps.length - limits.groupSteps)) };

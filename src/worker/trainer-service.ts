@@ -18,6 +18,9 @@ import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
 import { isTrainingMode } from '../hints/config';
 import { HintStore } from '../hints/store';
 import { Gemma3Runner } from '../model/gemma3-runner';
+import { decodeSftCheckpoint, isSftCheckpoint, type SftCheckpointState } from '../sft/checkpoint';
+import { validateSftConfig, type SFTConfig } from '../sft/config';
+import { SftTrainer } from '../sft/trainer';
 import { loraSpecOf } from '../model/parity';
 import { createLoraAdapter, LORA_MODULES, parseLoraConfig, type LoraAdapter, type LoraConfig } from '../model/peft';
 import { RewardRegistry, rewardByName } from '../rewards/registry';
@@ -54,7 +57,10 @@ export class RequestError extends Error {
 
 interface LoadedRun {
   runner: Gemma3Runner;
-  trainer: GrpoTrainer;
+  /** The GRPO trainer (null while the warm-up runs). */
+  trainer: GrpoTrainer | null;
+  /** The warm-up trainer while it runs. */
+  warmup: SftTrainer | null;
   model: OpenedModel;
   /** The imported adapter's config, kept for export. */
   adapterConfig?: LoraConfig;
@@ -67,10 +73,23 @@ function hintRecords(store: HintStore): HintRecord[] {
 }
 
 /** All problems with a request, none of which needs the model or the data. */
-export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironment, 'hasWebGPU'>): { config: GRPOConfig; warnings: string[]; problems: string[] } {
+export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironment, 'hasWebGPU'>): { config: GRPOConfig; warmup: SFTConfig | null; warnings: string[]; problems: string[] } {
   const problems: string[] = [];
   const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
   problems.push(...v.errors);
+  const warnings = [...v.warnings];
+  let warmup: SFTConfig | null = null;
+  if (request.warmup !== undefined && request.warmup !== null) {
+    if (typeof request.warmup !== 'object' || Array.isArray(request.warmup)) problems.push('warmup must be an object of SFTConfig fields');
+    else {
+      // The warm-up sees GRPO's prompts (same budget) and, unless told otherwise, the run's seed.
+      const w = validateSftConfig({ max_prompt_length: v.config.max_prompt_length, seed: v.config.seed, ...request.warmup });
+      problems.push(...w.errors.map((e) => `warmup: ${e}`));
+      warnings.push(...w.warnings.map((e) => `warmup: ${e}`));
+      if (w.config.use_peft === false) problems.push('warmup: use_peft false trains every weight, which a GRPO run here cannot export as an adapter; it is for building small models (npm run sft, npm run make-demo-model)');
+      warmup = w.config;
+    }
+  }
   if (!isTrainingMode(request.mode)) problems.push(`mode must be 'lora', 'hints' or 'both', got ${JSON.stringify(request.mode)}`);
   if (request.backend !== 'webgpu' && request.backend !== 'wasm') problems.push(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(request.backend)}`);
   else if (request.backend === 'webgpu' && !env.hasWebGPU()) problems.push('backend webgpu: WebGPU is not available here (use a browser with WebGPU, or the wasm backend)');
@@ -95,7 +114,7 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
       }
     }
   }
-  return { config: v.config, warnings: v.warnings, problems };
+  return { config: v.config, warmup, warnings, problems };
 }
 
 export class TrainerService implements TrainerApi, DashboardExtrasApi {
@@ -131,9 +150,12 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     if (this.active) throw new RequestError(['a run is already in progress: stop it first']);
     const checked = checkRequest(request, this.env);
     let resume: CheckpointState | undefined;
+    let warmupResume: SftCheckpointState | undefined;
     if (checked.problems.length === 0 && request.resumeFrom !== undefined) {
       try {
-        resume = await decodeCheckpoint(await (await this.checkpoints()).load(request.resumeFrom));
+        const files = await (await this.checkpoints()).load(request.resumeFrom);
+        if (isSftCheckpoint(files.meta)) warmupResume = await decodeSftCheckpoint(files);
+        else resume = await decodeCheckpoint(files);
       } catch (e) {
         checked.problems.push(`cannot resume from ${JSON.stringify(request.resumeFrom)}: ${(e as Error).message}`);
       }
@@ -152,7 +174,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     this.run = null;
     let evaluator: SqlEvaluator | undefined;
     try {
-      await previous?.trainer.release();
+      await previous?.trainer?.release();
       await previous?.runner.release();
       emit({ type: 'phase', phase: 'loading' });
       const config = resume ? resume.config : checked.config;
@@ -164,7 +186,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
       const parsed = await this.env.readDataset(request.dataset, emit);
-      const data = resume ? datasetFromSplit(request.dataset, parsed, resume.split) : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
+      const savedSplit = resume?.split ?? warmupResume?.split;
+      const data = savedSplit ? datasetFromSplit(request.dataset, parsed, savedSplit) : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
       emit({ type: 'dataset', ...data.report });
 
       const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);
@@ -174,6 +197,33 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       );
       if (resume) restoreLora(runner, resume);
       else applyAdapter(runner, adapter);
+      const checkpoints = await this.checkpoints();
+
+      const warmupConfig = warmupResume?.config ?? (resume ? null : checked.warmup);
+      if (warmupConfig) {
+        const warmup = new SftTrainer({
+          runner,
+          tokenizer: model.tokenizer,
+          train: data.train,
+          heldOut: data.heldOut,
+          executor: evaluator,
+          config: warmupConfig,
+          modelId: model.modelId,
+          checkpoints,
+          keepCheckpoints: this.env.keepCheckpoints,
+          evalExamples: this.env.evalExamples,
+          onEvent: emit,
+          resume: warmupResume,
+        });
+        this.run = { runner, trainer: null, warmup, model, adapterConfig };
+        if (this.early.pause) warmup.pause();
+        if (this.early.stop) warmup.stop();
+        const outcome = await warmup.run();
+        await warmup.release();
+        this.run.warmup = null;
+        if (outcome.status !== 'finished') return outcome;
+        emit({ type: 'warning', step: 0, message: `warm-up done after ${outcome.step} steps (loss ${warmup.metrics.at(-1)?.loss.toFixed(4) ?? 'n/a'}); GRPO starts from the warmed-up adapter` });
+      }
 
       const trainer = new GrpoTrainer({
         runner,
@@ -186,14 +236,14 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
         mode,
         hintStore: resume ? undefined : this.hintStore,
         modelId: model.modelId,
-        checkpoints: await this.checkpoints(),
+        checkpoints,
         keepCheckpoints: this.env.keepCheckpoints,
         evalExamples: this.env.evalExamples,
         onEvent: emit,
         resume,
       });
       this.hintStore = trainer.hintStore;
-      this.run = { runner, trainer, model, adapterConfig };
+      this.run = { runner, trainer, warmup: null, model, adapterConfig };
       if (this.early.pause) trainer.pause();
       if (this.early.stop) trainer.stop();
       return await trainer.run();
@@ -226,16 +276,23 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     return { adapter: freshAdapter(model, config), config, adapterConfig: undefined };
   }
 
+  /** The trainer now running: the warm-up's, then GRPO's. */
+  private current(): SftTrainer | GrpoTrainer | null {
+    return this.run?.warmup ?? this.run?.trainer ?? null;
+  }
+
   async pause(): Promise<void> {
-    if (this.run) this.run.trainer.pause();
+    const t = this.current();
+    if (t) t.pause();
     else if (this.active) this.early.pause = true;
   }
   async resume(): Promise<void> {
     this.early.pause = false;
-    this.run?.trainer.resume();
+    this.current()?.resume();
   }
   async stop(): Promise<void> {
-    if (this.run) this.run.trainer.stop();
+    const t = this.current();
+    if (t) t.stop();
     else if (this.active) this.early.stop = true;
   }
 
@@ -310,8 +367,9 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
 
   /** Frees the model and sessions of the last run. */
   async release(): Promise<void> {
-    if (this.active) this.run?.trainer.stop();
-    await this.run?.trainer.release();
+    if (this.active) this.current()?.stop();
+    await this.run?.warmup?.release();
+    await this.run?.trainer?.release();
     await this.run?.runner.release();
     this.run = null;
   }

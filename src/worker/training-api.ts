@@ -4,6 +4,7 @@
  */
 import type { MetricsRow } from '../grpo/metrics';
 import type { GRPOConfigInput } from '../grpo/config';
+import type { SFTConfigInput } from '../sft/config';
 import type { TrainingMode } from '../hints/config';
 import type { PolicyHint } from '../hints/types';
 import type { Backend } from '../runtime/ort';
@@ -33,8 +34,14 @@ export interface TrainingRequest {
   rewards: { name: string; weight: number }[];
   mode: TrainingMode;
   backend: Backend;
-  /** Resume from this checkpoint id instead of starting fresh. */
+  /** Resume from this checkpoint id (a GRPO or a warm-up checkpoint) instead of starting fresh. */
   resumeFrom?: string;
+  /**
+   * A supervised warm-up (SFT, TRL SFTConfig names) of the run's LoRA adapter on the training split
+   * before GRPO, as Unsloth's "pre-finetune for format"; absent for none. Its max_prompt_length
+   * defaults to the run's, so that warm-up and GRPO see the same prompts.
+   */
+  warmup?: SFTConfigInput;
 }
 
 export type TrainingPhase = 'idle' | 'loading' | 'warming-up' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
@@ -114,6 +121,8 @@ export interface CheckpointInfo {
   step: number;
   createdAt: string;
   modelId: string;
+  /** A warm-up (SFT) checkpoint; absent for GRPO's. */
+  kind?: 'warmup';
 }
 
 export interface ExportedAdapter {

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { rewardsFromPreset, type Setup } from '../../../src/ui/run-request';
 import { DEFAULT_FORM } from '../../../src/ui/settings-form';
 import { summarizeSetup } from '../../../src/ui/setup-summary';
+import { DEFAULT_WARMUP_FORM } from '../../../src/ui/warmup-form';
 
 const base: Setup = {
   model: { kind: 'hub', repo: 'unsloth/gemma-3-1b-it', token: 'hf_secret' },
   dataset: { kind: 'hub', id: 'b-mc2/sql-create-context' },
   settings: { ...DEFAULT_FORM },
+  warmup: { ...DEFAULT_WARMUP_FORM },
   rewards: rewardsFromPreset('default'),
   mode: 'lora',
   backend: 'webgpu',
