@@ -341,7 +341,7 @@ function groupHaving(schema: SchemaInstance, rng: Rng): QuestionDraft | null {
   };
 }
 
-const DISTINCT = ['What are the different {gs} of {pl} {cond}?', 'List the distinct {gs} of {pl} {cond}.', 'Show all unique {gs} among {pl} {cond}.', 'Which {gs} do {pl} {cond} have?', 'Find the different {gs} that {pl} {cond} have.'];
+const DISTINCT = ['What are the different {gs} of {pl} {cond}?', 'List the distinct {gs} of {pl} {cond}.', 'Show all unique {gs} among {pl} {cond}.', 'Which different {gs} do {pl} {cond} have?', 'Find the different {gs} that {pl} {cond} have.'];
 const COUNT_DISTINCT = ['How many different {gs} are there among {pl} {cond}?', 'Count the distinct {gs} of {pl} {cond}.', 'What is the number of unique {gs} of {pl} {cond}?'];
 
 function distinct(schema: SchemaInstance, rng: Rng): QuestionDraft | null {
