@@ -5,4 +5,17 @@ export { parseCsv, type CsvOptions, type CsvRecord } from './csv';
 export { splitExamples, type Split, type SplitOptions } from './split';
 export { validateRows, goldInspector, type ValidationOptions, type ValidationResult } from './validate';
 export { loadSampleDataset, SAMPLE_DATASET_PATH } from './sample';
+export {
+  generateSyntheticCorpus,
+  resolveSyntheticOptions,
+  syntheticVocabularyTexts,
+  DEFAULT_TYPE_WEIGHTS,
+  MAX_SYNTHETIC_SIZE,
+  QUESTION_TYPES,
+  SYNTHETIC_DOMAINS,
+  type QuestionType,
+  type SyntheticCorpus,
+  type SyntheticCorpusOptions,
+  type SyntheticMeta,
+} from './synthetic';
 export { DatasetError, type DatasetExample, type ProblemKind, type RowProblem, type SqlRow } from './types';

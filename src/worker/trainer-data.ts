@@ -6,6 +6,7 @@
 import { DEFAULT_DATASET_FILE, DEFAULT_DATASET_ID } from '../dataset/hub';
 import { parseDatasetText, type ParsedRows } from '../dataset/parse-rows';
 import { splitExamples } from '../dataset/split';
+import { generateSyntheticCorpus, resolveSyntheticOptions } from '../dataset/synthetic';
 import { DatasetError, type DatasetExample, type SqlRow } from '../dataset/types';
 import { validateRows } from '../dataset/validate';
 import type { GoldReport } from '../sql/example-suite';
@@ -31,8 +32,35 @@ export function parseHubDatasetId(id: string): { datasetId: string; file: string
   throw new DatasetError(`which file of ${datasetId}? Give it as "${datasetId}/<file>.jsonl" (or .json / .csv)`);
 }
 
+/** The source's name in reports and example ids ("<name>#<row>"); a synthetic corpus is named by its options, so ids stay valid for resume. */
 export function describeSource(source: DatasetSource): string {
-  return source.kind === 'hub' ? source.id : source.kind === 'sample' ? 'sample' : source.name;
+  switch (source.kind) {
+    case 'hub':
+      return source.id;
+    case 'sample':
+      return 'sample';
+    case 'upload':
+      return source.name;
+    case 'synthetic':
+      return `synthetic(size=${source.size},seed=${source.seed})`;
+  }
+}
+
+/** What is wrong with a dataset source before anything is read (today: the synthetic options). */
+export function datasetSourceProblems(source: DatasetSource): string[] {
+  if (source?.kind !== 'synthetic') return [];
+  try {
+    resolveSyntheticOptions({ size: source.size, seed: source.seed });
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
+}
+
+/** The synthetic corpus as parsed rows (generated here: deterministic in size and seed). */
+export function readSyntheticDataset(source: Extract<DatasetSource, { kind: 'synthetic' }>): ParsedRows {
+  const { rows } = generateSyntheticCorpus({ size: source.size, seed: source.seed });
+  return { rows, problems: [], format: 'json', mapping: { question: 'question', context: 'context', answer: 'answer' } };
 }
 
 /** Parses an uploaded file with its column mapping. */

@@ -25,7 +25,7 @@ import { TensorStore } from '../runtime/device';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
-import { datasetFromSplit, prepareDataset } from './trainer-data';
+import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
 import type { CheckpointInfo, DatasetSource, ExportedAdapter, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
@@ -71,6 +71,7 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
   const problems: string[] = [];
   const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
   problems.push(...v.errors);
+  problems.push(...datasetSourceProblems(request.dataset));
   if (!isTrainingMode(request.mode)) problems.push(`mode must be 'lora', 'hints' or 'both', got ${JSON.stringify(request.mode)}`);
   if (request.backend !== 'webgpu' && request.backend !== 'wasm') problems.push(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(request.backend)}`);
   else if (request.backend === 'webgpu' && !env.hasWebGPU()) problems.push('backend webgpu: WebGPU is not available here (use a browser with WebGPU, or the wasm backend)');

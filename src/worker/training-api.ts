@@ -22,7 +22,9 @@ export type DatasetSource =
   | { kind: 'hub'; id: string }
   | { kind: 'sample' }
   /** Uploaded file contents with an optional column mapping. */
-  | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> };
+  | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> }
+  /** The seeded synthetic corpus (src/dataset/synthetic): `size` questions, the same for the same seed. */
+  | { kind: 'synthetic'; size: number; seed: number };
 
 export interface TrainingRequest {
   model: ModelSource;
