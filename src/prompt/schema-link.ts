@@ -91,7 +91,8 @@ export function linkQuestion(question: string, tables: readonly TableDef[]): Tab
 
   // Column words: each question word's best column per table. A word that columns of several
   // tables share is credited to the tables the question also names, when it names any of them
-  // ("the last name of the professionals": Professionals.last_name, not Owners.last_name).
+  // ("the last name of the professionals": Professionals.last_name, not Owners.last_name); a word
+  // that is itself (part of) a table's name only to named tables.
   const columnCredit = docs.map(() => new Map<string, { value: number; label: string }>());
   const candidates = new Map<string, { table: number; value: number; label: string }[]>();
   docs.forEach(({ columns }, ti) => {
@@ -107,9 +108,11 @@ export function linkQuestion(question: string, tables: readonly TableDef[]): Tab
       });
     }
   });
-  for (const list of candidates.values()) {
+  const namingStems = new Set(named.flatMap((x) => [...x.byStem.keys()]));
+  for (const [stem, list] of candidates) {
+    // A word that names a table is about that table: other tables' columns with it get nothing.
     const toNamed = list.filter((x) => named[x.table]!.score > 0);
-    for (const x of toNamed.length > 0 ? toNamed : list) {
+    for (const x of toNamed.length > 0 || namingStems.has(stem) ? toNamed : list) {
       const cur = columnCredit[x.table]!.get(x.label);
       const credit = columnCredit[x.table]!;
       const key = x.label;

@@ -45,9 +45,10 @@ export function stem(word: string): string {
   else if (w.endsWith('ied') && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith('ed') && w.length > 4) w = w.slice(0, -2);
   else if (w.endsWith('ment') && w.length > 6) w = w.slice(0, -4);
-  // "stopped" -> "stopp" -> "stop", "enrolled"/"enrolment" -> "enrol", "located"/"location" -> "locat".
+  // "stopped" -> "stopp" -> "stop", "enrolled"/"enrolment" -> "enrol".
   if (/([^aeiou])\1$/.test(w)) w = w.slice(0, -1);
-  if (w.endsWith('ion') && w.length > 5) w = w.slice(0, -3);
+  // "location" -> "locat" like "located"; short words keep it ("station" is not "state").
+  if (w.endsWith('ion') && w.length >= 8) w = w.slice(0, -3);
   if (w.endsWith('e') && w.length > 4) w = w.slice(0, -1);
   return w;
 }
