@@ -2,10 +2,11 @@
  * Prompts of a GRPO run: which training examples a step uses (an epoch-wise shuffle from the run's
  * 'prompts' random stream, as TRL's sampler walks a shuffled dataset) and how one becomes token ids
  * (document 000's system prompt and tags, hints appended in 'hints'/'both' modes, Gemma's chat
- * template, max_prompt_length). Examples whose prompt cannot fit are skipped and counted.
+ * template, max_prompt_length, the schema pruned from the question when it does not fit). Examples
+ * no prompt fits are skipped and counted.
  */
 import type { DatasetExample } from '../dataset/types';
-import { renderHints, tablesOfContext, withHints } from '../hints/inject';
+import { renderHints, withHints } from '../hints/inject';
 import type { PolicyHint } from '../hints/types';
 import type { ChatMessage } from '../model/tokenizer';
 import { buildPrompt, type PromptInput, type PromptRefusal } from '../prompt/build-prompt';
@@ -56,13 +57,13 @@ export function renderPrompt(input: PromptInput, tokenizer: PromptTokenizer, max
     return { result: { ok: true as const, prompt: { ids, hintIds, prunedTables: built.droppedTables } }, tables: built.tables };
   };
   const plain = attempt(SYSTEM_PROMPT, []);
-  if (hints && hints.hints.length > 0) {
-    const tables = plain.result.ok ? plain.tables.map((t) => t.toLowerCase()) : tablesOfContext(input.context);
-    const injection = renderHints(hints.hints, { tables, countTokens, budgetTokens: hints.budgetTokens });
-    if (injection.included.length > 0) {
-      const withGuidance = attempt(withHints(SYSTEM_PROMPT, injection), injection.included.map((h) => h.id));
-      if (withGuidance.result.ok) return withGuidance.result;
-    }
+  // A longer system prompt cannot fit where the plain one does not.
+  if (!plain.result.ok || !hints || hints.hints.length === 0) return plain.result;
+  // Hints about the tables the prompt shows (a pruned table's hints would point at nothing).
+  const injection = renderHints(hints.hints, { tables: plain.tables.map((t) => t.toLowerCase()), countTokens, budgetTokens: hints.budgetTokens });
+  if (injection.included.length > 0) {
+    const withGuidance = attempt(withHints(SYSTEM_PROMPT, injection), injection.included.map((h) => h.id));
+    if (withGuidance.result.ok) return withGuidance.result;
   }
   return plain.result;
 }
@@ -73,7 +74,7 @@ export interface PromptSamplerState {
   order: number[];
   cursor: number;
   epoch: number;
-  /** Ids of examples found too long (never drawn again). */
+  /** Ids of examples no prompt can be built for within max_prompt_length (never drawn again). */
   tooLong: string[];
 }
 
@@ -109,7 +110,7 @@ export class PromptSampler {
     return { rng: this.rng.getState(), order: [...this.order], cursor: this.cursor, epoch: this.epoch, tooLong: [...this.tooLong] };
   }
 
-  /** Examples skipped so far for not fitting max_prompt_length. */
+  /** Examples skipped so far because no prompt for them fits max_prompt_length. */
   get skippedTooLong(): number {
     return this.tooLong.size;
   }
