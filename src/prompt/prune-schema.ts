@@ -10,9 +10,9 @@ import { linkQuestion } from './schema-link';
 /** Scores at or above this mean the question names the table or its columns. */
 export const LINK_THRESHOLD = 0.5;
 /**
- * ... and a table is linked only if its score is at least this share of the best-linked table's:
- * a word the question shares with a table it is not about ("students" in "semesters with no
- * students enrolled") must not keep that table out of a prompt at the cost of refusing it.
+ * ... and only if its score is at least this share of the best-linked table's: one word of a
+ * column in passing (a pilot mentioned in a question about flights' origins, dates and prices)
+ * makes a table worth keeping when it fits, not worth refusing the prompt for.
  */
 export const RELATIVE_LINK_THRESHOLD = 0.3;
 

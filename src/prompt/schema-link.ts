@@ -3,15 +3,16 @@
  * alone (never from a gold query). Words are compared after normalisation (schema-words.ts):
  *  - a word of the table's name counts twice a column word, and naming the whole table (every
  *    content word of its name) adds a bonus;
- *  - a word of a column name counts for that column's table; a question word is counted once per
- *    table (the best-matching column), and a column matched whole counts more than one matched in
- *    part ("age" fully matches Age, half matches Loser_Age);
- *  - a word that only starts like a schema word (or the reverse: "cont" / "continent") counts half;
+ *  - a column whose words are in the question counts for its table, once (by its best-matching
+ *    word), so a table with more of the question's columns links more strongly; a column matched
+ *    whole counts more than one matched in part ("age" fully matches Age, half matches Loser_Age);
+ *    a column that names another table (Dogs.owner_id) counts for neither;
+ *  - a schema word that is an abbreviation of a question word ("cont" / "continent") counts half;
  *  - every word is weighted by how few tables contain it (a word in every table says nothing about
  *    which to keep);
- *  - quoted values and numbers link to columns that could hold them: a year-like number to
- *    year/date columns, other numbers to numeric columns, quoted text to text columns. They only
- *    break ties, as any table may hold such a value.
+ *  - quoted values and years link to columns that could hold them: a year-like number to
+ *    year/date columns, quoted text to the text columns of tables already linked. They only break
+ *    ties, as any table may hold such a value (the words inside quotes are matched as words too).
  */
 import type { ColumnDef, TableDef } from '../sql/schema';
 import { referencedTable } from './schema-joins';
@@ -32,8 +33,9 @@ const PREFIX_FACTOR = 0.5;
 const VALUE_WEIGHT = 0.25;
 
 interface WordMatch {
-  /** 1 for the same stem, PREFIX_FACTOR when one starts the other. */
+  /** 1 for the same stem, PREFIX_FACTOR for an abbreviation. */
   strength: number;
+  /** The question's stem that matched. */
   via: string;
 }
 
@@ -50,7 +52,7 @@ function matchWord(word: string, q: QuestionTerms): WordMatch | undefined {
 
 const contentStems = (name: string) => identifierStems(name).filter((w) => !isStopword(w));
 
-const YEAR_WORDS = new Set(['year', 'date', 'time', 'dat', 'yr']);
+const YEAR_WORDS = new Set(['year', 'date', 'time', 'yr']);
 
 /** Columns that name another table (concert.Stadium_ID): they say "joins that table", not "this one". */
 function referenceColumns(tables: readonly TableDef[]): Set<ColumnDef> {
@@ -89,7 +91,7 @@ export function linkQuestion(question: string, tables: readonly TableDef[]): Tab
     return { score, byStem, matches: score > 0 ? [`name "${t.name}"`] : [] };
   });
 
-  // Column words: each question word's best column per table. A word that columns of several
+  // Column words, credited per column (its best-matching word). A word that columns of several
   // tables share is credited to the tables the question also names, when it names any of them
   // ("the last name of the professionals": Professionals.last_name, not Owners.last_name); a word
   // that is itself (part of) a table's name only to named tables.
@@ -113,10 +115,9 @@ export function linkQuestion(question: string, tables: readonly TableDef[]): Tab
     // A word that names a table is about that table: other tables' columns with it get nothing.
     const toNamed = list.filter((x) => named[x.table]!.score > 0);
     for (const x of toNamed.length > 0 || namingStems.has(stem) ? toNamed : list) {
-      const cur = columnCredit[x.table]!.get(x.label);
       const credit = columnCredit[x.table]!;
-      const key = x.label;
-      if (!cur || x.value > cur.value) credit.set(key, x);
+      const cur = credit.get(x.label);
+      if (!cur || x.value > cur.value) credit.set(x.label, x);
     }
   }
 

@@ -4,7 +4,7 @@
  * unless the case is about them).
  */
 import { describe, expect, it } from 'vitest';
-import { LINK_THRESHOLD, rankTables } from '../../../src/prompt/prune-schema';
+import { LINK_THRESHOLD, RELATIVE_LINK_THRESHOLD, rankTables } from '../../../src/prompt/prune-schema';
 import { schemaJoins } from '../../../src/prompt/schema-joins';
 import { linkQuestion } from '../../../src/prompt/schema-link';
 import { identifierWords, questionTerms, stem } from '../../../src/prompt/schema-words';
@@ -160,12 +160,17 @@ describe('rankTables', () => {
 
   it('does not keep a table the question links to far more weakly than its main table', () => {
     const ctx =
-      'CREATE TABLE semesters (semester_id INTEGER, semester_name VARCHAR, semester_description VARCHAR); ' +
-      'CREATE TABLE students (student_id INTEGER, first_name VARCHAR, last_name VARCHAR, cell_mobile_number VARCHAR); ' +
-      'CREATE TABLE enrolment (student_id INTEGER, semester_id INTEGER)';
-    // "name" is a column of both; semesters is named, students only through "name" words.
-    const ranked = rankTables('What is the name and description of each semester?', tablesOf(ctx), size);
-    expect(ranked.find((r) => r.table.name === 'students')!.role).not.toBe('linked');
-    expect(ranked[0]!.table.name).toBe('semesters');
+      'CREATE TABLE flights (flight_no INTEGER, origin VARCHAR, destination VARCHAR, departure_date VARCHAR, price INTEGER); ' +
+      'CREATE TABLE crew (crew_id INTEGER, pilot_name VARCHAR, rank VARCHAR); CREATE TABLE airports (code VARCHAR, city VARCHAR)';
+    const question = 'List the origin, destination, departure date and price of every flight with a pilot.';
+    const links = Object.fromEntries(linkQuestion(question, tablesOf(ctx)).map((l) => [l.table, l.score]));
+    expect(links.crew).toBeGreaterThanOrEqual(LINK_THRESHOLD);
+    expect(links.crew).toBeLessThan(RELATIVE_LINK_THRESHOLD * links.flights!);
+    const ranked = rankTables(question, tablesOf(ctx), size);
+    expect(ranked.map((r) => [r.table.name, r.role])).toEqual([
+      ['flights', 'linked'],
+      ['crew', 'unlinked'], // kept before airports when it fits, never at the cost of a refusal
+      ['airports', 'unlinked'],
+    ]);
   });
 });
