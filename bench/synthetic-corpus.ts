@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { generateSyntheticCorpus, syntheticVocabularyTexts } from '../src/dataset/synthetic';
-import type { DatasetExample } from '../src/dataset/types';
+import { promptInputOf } from '../src/prompt/build-prompt';
 import { renderPrompt } from '../src/grpo/trainer-prompts';
 import { Gemma3Tokenizer } from '../src/model/tokenizer';
 import { buildExampleSuite, evaluateOnSuite, sqlExampleOf, summarizeGold } from '../src/sql/example-suite';
@@ -73,12 +73,11 @@ const tokenizer = Gemma3Tokenizer.fromJson(readJson('models/tokenizer.json'), re
   const byTables = new Map<number, number[]>();
   const answers: number[] = [];
   for (let i = 0; i < ints.prompts; i++) {
-    const example: DatasetExample = { id: `synthetic#${i}`, ...corpus.rows[i]! };
-    const r = renderPrompt(example, tokenizer, 100_000);
+    const r = renderPrompt(promptInputOf(corpus.rows[i]!), tokenizer, 100_000);
     if (!r.ok) throw new Error(r.reason);
     lengths.push(r.prompt.ids.length);
     byTables.set(corpus.meta[i]!.tables, [...(byTables.get(corpus.meta[i]!.tables) ?? []), r.prompt.ids.length]);
-    answers.push(tokenizer.encode(example.answer).length);
+    answers.push(tokenizer.encode(corpus.rows[i]!.answer).length);
   }
   console.log(`\n## Prompt tokens (${ints.prompts} rows; src/prompt system prompt + Gemma-3 chat template)`);
   console.log(`- all: ${quantiles(lengths)}; <= 256: ${pct(lengths.filter((n) => n <= 256).length, lengths.length)}`);

@@ -192,7 +192,10 @@ async function main(): Promise<number> {
         break;
       case 'eval':
         evals.push(e.record);
-        console.error(`eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  (${e.record.examples} held-out examples)`);
+        console.error(
+          `eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  ` +
+            `(${e.record.examples} held-out examples; prompts pruned ${e.record.prompts_pruned}, refused ${e.record.prompts_refused})`,
+        );
         break;
       case 'phase':
         console.error(`[${e.phase}]${e.message ? ` ${e.message}` : ''}`);
@@ -205,7 +208,10 @@ async function main(): Promise<number> {
         break;
       }
       case 'dataset':
-        console.error(`dataset ${e.source}: ${e.usable}/${e.total} usable rows (${e.skipped} skipped${Object.keys(e.byKind).length ? `: ${JSON.stringify(e.byKind)}` : ''}); split ${e.split?.train} train / ${e.split?.eval} held out`);
+        console.error(
+          `dataset ${e.source}: ${e.usable}/${e.total} usable rows (${e.skipped} skipped${Object.keys(e.byKind).length ? `: ${JSON.stringify(e.byKind)}` : ''}); split ${e.split?.train} train / ${e.split?.eval} held out` +
+            (e.prompts ? `; prompts at max_prompt_length ${e.prompts.maxPromptLength}: ${e.prompts.pruned} of ${e.prompts.checked} pruned, ${e.prompts.refused} refused` : ''),
+        );
         break;
       case 'checkpoint':
         console.error(`checkpoint ${e.id} (step ${e.step})`);

@@ -3,7 +3,7 @@ export { fetchHubDataset, hubDatasetUrl, DEFAULT_DATASET_ID, DEFAULT_DATASET_FIL
 export { parseDatasetText, detectFormat, resolveMapping, type ColumnMapping, type DatasetFormat, type ParseOptions, type ParsedRows } from './parse-rows';
 export { parseCsv, type CsvOptions, type CsvRecord } from './csv';
 export { splitExamples, type Split, type SplitOptions } from './split';
-export { validateRows, goldInspector, type ValidationOptions, type ValidationResult } from './validate';
+export { validateRows, goldInspector, type PromptCheck, type ValidationOptions, type ValidationResult } from './validate';
 export { loadSampleDataset, SAMPLE_DATASET_PATH } from './sample';
 export {
   generateSyntheticCorpus,

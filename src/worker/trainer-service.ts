@@ -165,7 +165,11 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
       const parsed = await this.env.readDataset(request.dataset, emit);
-      const data = resume ? datasetFromSplit(request.dataset, parsed, resume.split) : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
+      // Prompts are checked with the run's tokenizer and max_prompt_length: rows no prompt fits are skipped and reported.
+      const prompts = { tokenizer: model.tokenizer, maxPromptLength: config.max_prompt_length };
+      const data = resume
+        ? datasetFromSplit(request.dataset, parsed, resume.split)
+        : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), prompts, onProgress: emit });
       emit({ type: 'dataset', ...data.report });
 
       const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);

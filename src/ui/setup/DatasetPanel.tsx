@@ -24,7 +24,9 @@ const PROBLEM_LABELS: Record<ProblemKind, string> = {
   'gold-rejected': 'gold SQL is not one read-only query',
   'gold-error': 'gold SQL fails on the test databases',
   'gold-timeout': 'gold SQL runs too long',
-  'too-long': 'prompt too long',
+  'too-long': 'prompt too long even with the schema pruned',
+  'no-schema-link': 'prompt too long, and the question names nothing of the schema',
+  'budget-too-small': 'max_prompt_length below the system prompt and question',
 };
 
 export function DatasetPanel() {
@@ -178,6 +180,12 @@ function DatasetReportView({ report }: { report: DatasetReport }) {
       {report.split && (
         <p className="muted">
           Split: {report.split.train.toLocaleString('en-US')} for training, {report.split.eval.toLocaleString('en-US')} held out for evaluation.
+        </p>
+      )}
+      {report.prompts && (
+        <p className="muted" data-testid="dataset-prompts">
+          Prompts at max_prompt_length {report.prompts.maxPromptLength}: {report.prompts.pruned.toLocaleString('en-US')} of {report.prompts.checked.toLocaleString('en-US')} with the schema pruned to
+          fit, {report.prompts.refused.toLocaleString('en-US')} refused.
         </p>
       )}
       {kinds.length > 0 && (
