@@ -20,7 +20,7 @@ import { nodeWorkerFactory } from '../src/sql/worker-port-node';
 import { parseDatasetText } from '../src/dataset/parse-rows';
 import { RewardRegistry, ALL_REWARDS } from '../src/rewards/registry';
 import type { SqlRow } from '../src/dataset/types';
-import { MUTANTS, REWRITES, mutate, rewrite, type MutantKind, type RewriteKind } from './sql-variants';
+import { CLASSIC_MUTANTS, MUTANTS, REWRITES, mutants as mutantsOf, mutate, rewrite, type MutantKind, type RewriteKind } from './sql-variants';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -74,13 +74,13 @@ async function measureEquivalence(name: string, rows: SqlRow[]) {
       else if (verbose) misses.push(`rewrite ${k}: ${v} :: ${e.error ?? e.verdicts.find((x) => !x.equal)?.reason}`);
     }
     for (const k of MUTANTS) {
-      const v = mutate(r.answer, r.context, k);
-      if (v === null) continue;
-      mutants[k].n++;
-      const e = evaluateOnSuite(suite, v);
-      if (!e.equivalent) mutants[k].hits++;
-      else if (verbose) misses.push(`mutant ${k} not caught: ${v}`);
-      if (e.status !== 'ok') mutants[k].errors++;
+      for (const v of mutantsOf(r.answer, r.context, k)) {
+        mutants[k].n++;
+        const e = evaluateOnSuite(suite, v);
+        if (!e.equivalent) mutants[k].hits++;
+        else if (verbose) misses.push(`mutant ${k} not caught: ${v}`);
+        if (e.status !== 'ok') mutants[k].errors++;
+      }
     }
     suite.close();
   }
@@ -104,7 +104,7 @@ const wrap = (sql: string) => `<start_working_out>Find the table and the filter,
 /** Eight completions: gold, three rewrites, four wrong variants (gold again where one does not apply). */
 function groupFor(r: SqlRow): string[] {
   const rw = (['reformat', 'aliases', 'reorder-and'] as const).map((k) => rewrite(r.answer, k) ?? r.answer);
-  const mu = MUTANTS.map((k) => mutate(r.answer, r.context, k) ?? r.answer);
+  const mu = CLASSIC_MUTANTS.map((k) => mutate(r.answer, r.context, k) ?? r.answer);
   return [r.answer, ...rw, ...mu].map(wrap);
 }
 
