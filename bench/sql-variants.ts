@@ -293,6 +293,110 @@ function nearMisses(sig: Token[], kind: 'comparison-boundary' | 'off-by-one-lite
   return [];
 }
 
+/**
+ * Why a near-miss variant gives gold's result on *every* database, if it provably does (else null).
+ * Decided from the two queries alone, never from how the judge did, so the bench can report these
+ * apart instead of counting them as misses:
+ *  - 'scalar-subquery-limit': the LIMIT of a subquery used as a value (x = (SELECT ... LIMIT n)):
+ *    SQLite takes its first row whatever n >= 1 is;
+ *  - 'group-count-at-least-1': HAVING count(*) under GROUP BY, where the two thresholds agree on
+ *    every group size from 1 up (count(*) >= 0 vs >= 1 or > -1): a group always has a row;
+ *  - 'one-row-limit': LIMIT n >= 1 vs n' >= 1 on an aggregate query without GROUP BY (one row).
+ * Other near misses can all be told apart by some data (the judge may still miss them).
+ */
+export function uncatchableReason(gold: string, variant: string, kind: MutantKind): string | null {
+  if (kind !== 'comparison-boundary' && kind !== 'off-by-one-literal' && kind !== 'limit-off-by-one') return null;
+  const a = sigOf(gold);
+  const b = sigOf(variant);
+  if (!a || !b) return null;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i]!.text === b[i]!.text) i++;
+  if (i >= a.length || i >= b.length) return null;
+  const { clause, level } = clauseMap(a);
+  if (kind === 'limit-off-by-one') {
+    const at = isWord(a[i - 1], 'LIMIT') ? i - 1 : isWord(a[i - 3], 'LIMIT') && a[i - 1]?.text === ',' ? i - 3 : -1;
+    if (at < 0 || Number(a[i]!.text) < 1 || Number(b[i]!.text) < 1) return null;
+    const open = enclosingParen(a, at);
+    if (open >= 0 && a[open - 1]?.kind === 'op' && COMPARISON.has(a[open - 1]!.text)) return 'scalar-subquery-limit';
+    // The LIMIT's own SELECT: aggregates in its select list and no GROUP BY at its level.
+    const start = open + 1;
+    const own = (k: number) => level[k] === level[at] && k > open && (open < 0 || k < closingParen(a, open));
+    let sel = -1;
+    for (let k = at; k >= start; k--) if (own(k) && isWord(a[k], 'SELECT')) { sel = k; break; }
+    if (sel < 0 || a.some((t, k) => own(k) && k > sel && isWord(t, 'GROUP', 'UNION', 'INTERSECT', 'EXCEPT'))) return null;
+    let from = sel + 1;
+    while (from < a.length && !(own(from) && isWord(a[from], 'FROM'))) from++;
+    const items = a.slice(sel + 1, from);
+    // SQLite gives an aggregate query without GROUP BY one row (bare columns come along).
+    const aggregate = items.some((t, k) => isWord(t, 'COUNT', 'SUM', 'AVG', 'MIN', 'MAX') && items[k + 1]?.text === '(' && depthWithin(items, k) === 0);
+    return aggregate && !items.some((t) => isWord(t, 'OVER')) ? 'one-row-limit' : null;
+  }
+  // count(*) op N under HAVING with GROUP BY, the edited token among its op and literals.
+  let c = i;
+  while (c >= 0 && c > i - 6 && !(isWord(a[c], 'COUNT') && a[c + 1]?.text === '(' && a[c + 2]?.text === '*' && a[c + 3]?.text === ')')) c--;
+  if (c < 0 || c <= i - 6 || clause[c] !== 'HAVING') return null;
+  const hasGroupBy = a.some((t, k) => k < c && level[k] === level[c] && isWord(t, 'GROUP'));
+  if (!hasGroupBy) return null;
+  const predicate = (toks: Token[]) => countPredicate(toks, c + 4);
+  const p = predicate(a);
+  const q = predicate(b);
+  if (!p || !q) return null;
+  for (let k = 1; k <= 10_000; k++) if (p(k) !== q(k)) return null;
+  return 'group-count-at-least-1';
+}
+
+/** count(*) op N / BETWEEN a AND b starting at toks[at], as a predicate on the count. */
+function countPredicate(toks: readonly Token[], at: number): ((k: number) => boolean) | null {
+  const num = (j: number): [number, number] | null => {
+    if (toks[j]?.kind === 'number') return [Number(toks[j]!.text), j + 1];
+    if (toks[j]?.text === '-' && toks[j + 1]?.kind === 'number') return [-Number(toks[j + 1]!.text), j + 2];
+    return null;
+  };
+  const op = toks[at];
+  if (isWord(op, 'BETWEEN')) {
+    const lo = num(at + 1);
+    if (!lo || !isWord(toks[lo[1]], 'AND')) return null;
+    const hi = num(lo[1] + 1);
+    return hi ? (k) => k >= lo[0] && k <= hi[0] : null;
+  }
+  const n = num(at + 1);
+  if (!n || op?.kind !== 'op') return null;
+  const v = n[0];
+  const ops: Record<string, (k: number) => boolean> = {
+    '>': (k) => k > v, '>=': (k) => k >= v, '<': (k) => k < v, '<=': (k) => k <= v,
+    '=': (k) => k === v, '==': (k) => k === v, '!=': (k) => k !== v, '<>': (k) => k !== v,
+  };
+  return ops[op.text] ?? null;
+}
+
+/** Index of the '(' enclosing toks[at], or -1 at top level. */
+function enclosingParen(toks: readonly Token[], at: number): number {
+  let depth = 0;
+  for (let k = at - 1; k >= 0; k--) {
+    if (toks[k]!.text === ')') depth++;
+    else if (toks[k]!.text === '(') {
+      if (depth === 0) return k;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+function closingParen(toks: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < toks.length; k++) {
+    if (toks[k]!.text === '(') depth++;
+    else if (toks[k]!.text === ')' && --depth === 0) return k;
+  }
+  return toks.length;
+}
+
+function depthWithin(toks: readonly Token[], at: number): number {
+  let d = 0;
+  for (let k = 0; k < at; k++) d += toks[k]!.text === '(' ? 1 : toks[k]!.text === ')' ? -1 : 0;
+  return d;
+}
+
 export function mutate(sql: string, context: string, kind: MutantKind): string | null {
   if (kind === 'comparison-boundary' || kind === 'off-by-one-literal' || kind === 'limit-off-by-one') return mutants(sql, context, kind)[0] ?? null;
   const sig = sigOf(sql);
