@@ -1,7 +1,7 @@
 /**
  * Measures the SQL equivalence judge and reward throughput.
  *
- *   npx tsx bench/sql-equivalence.ts [--spider PATH] [--limit N] [--verbose] [--no-boundary-rows] [--no-throughput]
+ *   npx tsx bench/sql-equivalence.ts [--spider PATH] [--limit N] [--verbose] [--no-boundary-rows] [--no-throughput] [--seed N]
  *
  * On the shipped sample (public/data) and on Spider dev (read at run time from
  * ../shared/data/spider-dev/spider_dev.jsonl; skipped with a message when absent):
@@ -12,7 +12,8 @@
  *    that no data can tell apart (bench/sql-variants.ts uncatchableReason) counted separately
  * Then rewards scored per second for groups of 8 completions through the worker pool, with the
  * default databases and, for reference, the same without boundary rows (side by side).
- * --no-boundary-rows judges without boundary rows throughout (the judge before them).
+ * --no-boundary-rows judges without boundary rows throughout (the judge before them); --seed sets
+ * the run seed of the databases (default 0, as in training).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -39,6 +40,7 @@ const spiderPath = resolve(root, arg('--spider') ?? '../shared/data/spider-dev/s
 const PLAIN_PROFILES: SyntheticProfile[] = DEFAULT_PROFILES.map(({ boundary: _boundary, ...p }) => p);
 const profiles = args.includes('--no-boundary-rows') ? PLAIN_PROFILES : DEFAULT_PROFILES;
 const skipThroughput = args.includes('--no-throughput');
+const seed = Number(arg('--seed') ?? 0);
 
 interface Tally {
   n: number;
@@ -65,7 +67,7 @@ async function measureEquivalence(name: string, rows: SqlRow[]) {
     built.n++;
     let suite;
     try {
-      suite = buildExampleSuite(SQL, { context: r.context, gold: r.answer, question: r.question }, { profiles });
+      suite = buildExampleSuite(SQL, { context: r.context, gold: r.answer, question: r.question }, { profiles, seed });
     } catch (e) {
       const kind = e instanceof ExampleSuiteError ? e.kind : 'exception';
       goldFailures[kind] = (goldFailures[kind] ?? 0) + 1;
@@ -198,7 +200,7 @@ async function measureThroughput(rows: SqlRow[], spider: SqlRow[]) {
 }
 
 const sampleRows = parseDatasetText(readFileSync(resolve(root, 'public/data/sql-create-context-sample.json'), 'utf8'), { format: 'json' }).rows.filter((r): r is SqlRow => r !== null);
-console.log(`# SQL equivalence benchmark (${new Date().toISOString()}, node ${process.version})`);
+console.log(`# SQL equivalence benchmark (${new Date().toISOString()}, node ${process.version}, seed ${seed})`);
 if (profiles === PLAIN_PROFILES) console.log('Judging without boundary rows (--no-boundary-rows).');
 const results = [await measureEquivalence('Shipped sample (public/data/sql-create-context-sample.json)', sampleRows.slice(0, limit))];
 let spider: SqlRow[] = [];

@@ -93,6 +93,8 @@ interface Group {
   literal?: boolean;
   /** Copies the first group's values, except keys and sort / grouping values. */
   twin?: boolean;
+  /** It varies a condition of a NOT IN / NOT EXISTS / EXCEPT side (so it writes rows there). */
+  excluding?: boolean;
 }
 
 function isIsoDate(v: Literal): v is string {
@@ -245,6 +247,17 @@ function satisfying(c: Condition, want: boolean, rank: number, rng: Rng): Litera
   return want !== c.negated ? matching(c, rank, rng) : failing(c, rng);
 }
 
+/** Whether two conditions sit in different OR-branches of their innermost common group. */
+function alternatives(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [ga, ba] = a[i]!.split(':');
+    const [gb, bb] = b[i]!.split(':');
+    if (ga !== gb) return false;
+    if (ba !== bb) return true;
+  }
+  return false;
+}
+
 /** Two values whose aggregate `fn` is exactly `v` while the other aggregates are not; undefined for non-numbers. */
 function aggregatePair(fn: AggregateFn, v: Literal): Literal[] | undefined {
   const n = numericOf(v);
@@ -374,13 +387,13 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
     // true; the other branches of a UNION must not select the group by themselves.
     const want: Want = (d) => {
       if (d === c) return undefined;
+      // An alternative to it (a = 1 OR b = 2) must fail, or it would select the rows by itself.
+      if (d.scope === c.scope && d.branch === c.branch && alternatives(c.orPath, d.orPath)) return false;
       if (c.excluding && d.scope === c.scope && d.branch === c.branch) return true;
       if (d.branch !== c.branch && facts.setOperators[Math.max(c.branch, d.branch) - 1] === 'UNION') return false;
       return defaultWant(d);
     };
     const wants = [want];
-    // Under OR, the others of the scope may be alternatives: also vary it with them false.
-    if (c.inOr) wants.push((d) => (d === c ? undefined : d.scope === c.scope && d.branch === c.branch ? false : want(d)));
     if (c.fn === 'COUNT') {
       const n = numericOf(c.values[0]!);
       if (n === undefined) return;
@@ -389,7 +402,7 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
       for (const s of sizes) {
         const size = numericOf(s);
         if (size === undefined || size < 1 || size > MAX_GROUP_ROWS || !Number.isInteger(size)) continue;
-        for (const w of wants) groups.push({ size, fixed: new Map(), want: w, band, pos: pos++, literal: c.values.some((x) => numericOf(x) === size) });
+        for (const w of wants) groups.push({ size, fixed: new Map(), want: w, band, pos: pos++, literal: c.values.some((x) => numericOf(x) === size), excluding: c.excluding });
       }
       return;
     }
@@ -403,10 +416,10 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
         const pair = c.fn && sizeFor(w, 2) === 2 ? aggregatePair(c.fn, v) : undefined;
         // An aggregate on the literal's neighbour by two unequal rows where the counts allow (so that
         // SUM, AVG, MIN and MAX of the group all differ), SUM also by one row; else equal rows.
-        if (pair) groups.push({ size: 2, fixed: new Map([[r, v]]), spread: { root: r, values: pair }, want: w, band, pos: pos++, literal });
+        if (pair) groups.push({ size: 2, fixed: new Map([[r, v]]), spread: { root: r, values: pair }, want: w, band, pos: pos++, literal, excluding: c.excluding });
         if (pair && c.fn !== 'SUM') continue;
         const size = c.fn === 'SUM' ? 1 : sizeFor(w);
-        const g: Group = { size, fixed: new Map([[r, v]]), want: w, band, pos: pos++, literal };
+        const g: Group = { size, fixed: new Map([[r, v]]), want: w, band, pos: pos++, literal, excluding: c.excluding };
         // INTERSECT / EXCEPT with a condition on the same values in another branch: one tuple more,
         // alike but for this value, so the other branch has its match.
         if (facts.setOperators.length > 0) {
@@ -427,8 +440,8 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
   const order = (g: Group) => {
     if (g.band === 0) return g.pos;
     const last = (bandSize.get(g.band) ?? 1) - 1;
-    const within = style.top === 'last' ? g.pos : style.top === 'first' ? last - g.pos : g.literal ? last + 1 : g.pos;
-    return templateCount + (style.firstConditionTop ? bands - g.band : g.band - 1) * (maxBand + 1) + within;
+    const within = style.top === 'last' ? g.pos : style.top === 'first' ? last - g.pos : g.literal ? last + 1 + g.pos : g.pos;
+    return templateCount + (style.firstConditionTop ? bands - g.band : g.band - 1) * (2 * maxBand + 1) + within;
   };
   // ORDER BY count(*) ... LIMIT n: groups of distinct sizes so the order does not tie.
   if (facts.orderByAggregate && counts.length === 0) {
@@ -510,12 +523,19 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
         return style.extremes === 'high' ? info.range[1] + 1 + rankIndex : info.range[0] - 1 - rankIndex;
       case 'date':
         return shiftDate(style.extremes === 'high' ? '2030-01-01' : '1985-12-31', style.extremes === 'high' ? rankIndex : -rankIndex);
-      case 'text':
-        return `${WORDS[rankIndex % WORDS.length]} ${WORDS[Math.floor(rankIndex / WORDS.length) % WORDS.length]} ${rankIndex + 1}`;
+      case 'text': {
+        const words = `${WORDS[rankIndex % WORDS.length]} ${WORDS[Math.floor(rankIndex / WORDS.length) % WORDS.length]}`;
+        if (g.band === 0) return `${words} ${rankIndex + 1}`;
+        // Sorted like the numbers: after every random word ('zz...') or before ('aa...').
+        const n = String(style.extremes === 'high' ? rankIndex : 999_999 - rankIndex).padStart(6, '0');
+        return `${style.extremes === 'high' ? 'zz' : 'aa'}${n} ${words}`;
+      }
     }
   };
 
-  // Emit: one row per tuple per table, skipping a row whose own key the table already has.
+  // Emit: one row per tuple per table, skipping a row whose own key the table already has, and
+  // tables read only to exclude rows (NOT IN (SELECT ...)) unless the group varies their condition.
+  const excludedOnly = new Set(facts.excludedTables.map((t) => t.toLowerCase()));
   const seenKeys = new Map<string, Set<string>>();
   const freshKeys = new Map<string, number>();
   groups.forEach((g, gi) => {
@@ -524,6 +544,7 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
       const companion = g.companion !== undefined && j === g.size;
       const values = new Map<string, Literal>();
       for (const t of tables) {
+        if (excludedOnly.has(t.name.toLowerCase()) && !g.excluding) continue;
         const row = t.columns.map((c) => {
           const ref = { table: t.name, column: c.name };
           const r = root(ref);

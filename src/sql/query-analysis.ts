@@ -26,8 +26,12 @@ export interface ConditionSite {
   branch: number;
   /** Inside NOT IN / NOT EXISTS (SELECT ...) or right of EXCEPT: rows that match it are excluded. */
   excluding: boolean;
-  /** Its scope also has an OR, so other conditions of the scope may be alternatives to it. */
-  inOr: boolean;
+  /**
+   * Where it sits among ANDs and ORs: per enclosing parenthesis (outermost first, the clause itself
+   * first of all) the group's id and the index of the OR-branch it is in. Two conditions whose
+   * paths first part in a group at different branches are alternatives (a = 1 OR b = 2).
+   */
+  orPath: string[];
 }
 
 export interface ColumnConstraint extends ConditionSite {
@@ -76,6 +80,8 @@ export interface QueryFacts {
   limits: number[];
   /** Some ORDER BY sorts on an aggregate (ORDER BY count(*) DESC LIMIT 1). */
   orderByAggregate: boolean;
+  /** Tables read only where matches exclude rows (NOT IN / NOT EXISTS subqueries, right of EXCEPT). */
+  excludedTables: string[];
   /** The outer query's set operators in order (UNION, INTERSECT, EXCEPT; empty for a plain SELECT). */
   setOperators: SetOperator[];
 }
@@ -101,7 +107,7 @@ interface Scope {
   /** NOT IN / NOT EXISTS subquery, or nested in one. */
   excluding: boolean;
   /** Table references in this scope's FROM clause: alias (or name) -> schema table. */
-  refs: { name: string; alias: string | undefined; table: TableDef | undefined }[];
+  refs: { name: string; alias: string | undefined; table: TableDef | undefined; excluding: boolean }[];
 }
 
 type Atom =
@@ -128,7 +134,10 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
   // Top-level compound branches: the branch of each token, and the branches right of an EXCEPT.
   const branchAt: number[] = [];
   const setOperators: SetOperator[] = [];
-  const orScopes = new Set<string>();
+  // AND/OR structure: one frame per parenthesis (and per clause), counting the ORs met in it.
+  const boolFrames: { id: number; branch: number }[] = [{ id: 0, branch: 0 }];
+  let boolIds = 1;
+  const orPathAt: string[][] = [];
   let branch = 0;
   const declarations = new Set<number>();
   const frames: number[] = [0];
@@ -142,7 +151,11 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
       setOperators.push(t.value as SetOperator);
     }
     branchAt[i] = branch;
-    if (isWordToken(t, 'OR')) orScopes.add(`${scope}:${branch}`);
+    if (t.text === '(') boolFrames.push({ id: boolIds++, branch: 0 });
+    else if (t.text === ')' && boolFrames.length > 1) boolFrames.pop();
+    else if (isWordToken(t, 'OR')) boolFrames[boolFrames.length - 1]!.branch++;
+    else if (t.kind === 'word' && CLAUSE_WORDS.has(t.value)) boolFrames[boolFrames.length - 1] = { id: boolIds++, branch: 0 };
+    orPathAt[i] = boolFrames.map((f) => `${f.id}:${f.branch}`);
     if (t.text === '(') {
       const opensQuery = isWordToken(sig[i + 1], 'SELECT', 'WITH', 'VALUES');
       scopeAt[i] = scope;
@@ -182,7 +195,7 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
           alias = nameOf(next);
           declarations.add(i + 1);
         }
-        s.refs.push({ name, alias, table: findTable(schema, name) });
+        s.refs.push({ name, alias, table: findTable(schema, name), excluding: s.excluding || setOperators[branch - 1] === 'EXCEPT' });
         declarations.add(i);
       }
     }
@@ -255,15 +268,24 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
     limits: [],
     orderByAggregate: false,
     setOperators,
+    excludedTables: [],
   };
   const siteAt = (at: number): ConditionSite => {
     const scope = scopeAt[at]!;
     const b = branchAt[at]!;
-    return { scope, branch: b, excluding: scopes[scope]!.excluding || setOperators[b - 1] === 'EXCEPT', inOr: orScopes.has(`${scope}:${b}`) };
+    return { scope, branch: b, excluding: scopes[scope]!.excluding || setOperators[b - 1] === 'EXCEPT', orPath: orPathAt[at] ?? [] };
   };
   const tables = new Set<string>();
-  for (const s of scopes) for (const r of s.refs) if (r.table) tables.add(r.table.name);
+  const included = new Set<string>();
+  for (const s of scopes) {
+    for (const r of s.refs) {
+      if (!r.table) continue;
+      tables.add(r.table.name);
+      if (!r.excluding) included.add(r.table.name);
+    }
+  }
   facts.tables = [...tables];
+  facts.excludedTables = facts.tables.filter((t) => !included.has(t));
   const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
     a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
   const addConstraint = (ref: ColumnRef, op: ConstraintOp, values: Literal[], negated: boolean, at: number) => {
