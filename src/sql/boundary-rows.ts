@@ -3,28 +3,33 @@
  * LIMIT 2 for LIMIT 1, HAVING count(*) > 3 for > 2) give a different result from gold on the data.
  * Random rows only brush past a literal now and then; these rows sit on it and next to it.
  *
- * The rows come in *groups*. A group is a set of tuples; a tuple is one row in each table the query
- * reads, joined through the query's equalities and the schema's foreign keys (columns so linked get
- * the same value in a tuple, and values no random row has, so the tuples join among themselves and
- * nothing else joins them). Per condition of the query (column op literal, aggregate op literal):
- *  - one group per neighbour of the literal (literal - 1, literal, literal + 1 for integers; also
- *    literal +- a small step for reals; the day before and after for ISO dates; BETWEEN: both bounds),
- *    carrying that value in the compared column while every other condition holds, so the group's
- *    rows survive the rest of the query and only the compared value decides;
- *  - HAVING count(...) thresholds: groups of exactly N - 1, N and N + 1 tuples;
- *  - HAVING avg/min/max/sum(x) thresholds: groups whose aggregate lands on the neighbours;
- * plus, for LIMIT n, n + 2 groups that satisfy everything (so n and n + 1 rows differ), with
- * distinct values in every free column (so ORDER BY keys do not tie and DISTINCT does not merge).
- * Under GROUP BY, the tuples of a group share the grouping values (and the one-side rows of the join),
- * so a group is one SQL group of known size. Free numeric values of the varied groups lie above
- * ('high') or below ('low') everything else, rising or falling along the literal, as the style says:
- * across databases that puts each boundary row first and last for MAX/MIN and ORDER BY ... LIMIT.
+ * The rows come in *groups* of *tuples*; a tuple is one row in each table the query reads, the
+ * columns linked by the query's equalities and the schema's foreign keys holding one value, a value
+ * no random row has: tuples join among themselves and nothing else joins them. Every condition of
+ * the query (column op literal, aggregate op literal; from query-analysis.ts) gets:
+ *  - one group per neighbour of its literal (literal - 1, literal, literal + 1 for integers; also
+ *    literal +- a small step for reals; the day before and after for ISO dates; both BETWEEN bounds;
+ *    for text = / LIKE, the literal and a value that fails), carrying it in the compared column
+ *    while the other conditions hold (alternatives across an OR fail, conditions of a NOT IN /
+ *    EXCEPT side fail unless varied), so that only the compared value decides;
+ *  - HAVING count(...): groups of exactly N - 1, N and N + 1 tuples;
+ *  - HAVING avg / min / max / sum(x): groups whose aggregate lands on each neighbour, by two unequal
+ *    rows where the counts allow (so the other aggregates of the group differ), SUM also by one row.
+ * Plus groups satisfying everything: n + 2 for LIMIT n (at least two), and a twin of the first
+ * (same values, own keys) so COUNT(x) / COUNT(DISTINCT x) and DISTINCT differ.
+ * Under GROUP BY the tuples of a group share the grouping values and the rows on the one side of
+ * the join, so a group is one SQL group of known size. Free values are distinct per group and
+ * column; those of the varied groups lie above ('high') or below ('low') all others, in an order
+ * the style picks (which neighbour's group is the extreme one), so across the databases each
+ * boundary row is somewhere the one MAX / MIN / ORDER BY ... LIMIT takes. Ordered by an aggregate,
+ * groups get distinct sizes. Tables read only to exclude rows (NOT IN (SELECT ...)) get rows only
+ * from groups that vary a condition there.
  */
 import type { SqlValue } from 'sql.js';
 import type { Rng } from './prng';
 import { refKey, type AggregateFn, type ColumnRef, type ConditionSite, type ConstraintOp, type Literal, type QueryFacts } from './query-analysis';
 import { findTable, type Schema, type TableDef } from './schema';
-import { coerce, instantiatePattern, isOwnKey, matchesPattern, numericOf, UnionFind, WORDS, type ValueKind } from './synthetic-values';
+import { coerce, instantiatePattern, isOwnKey, KIND_RANK, matchesPattern, numericOf, UnionFind, WORDS, type ValueKind } from './synthetic-values';
 
 /**
  * How the free values of the varied groups are ordered, so that across a few databases each
@@ -56,7 +61,7 @@ export interface PlantedRows {
 }
 
 /** The largest group planted (HAVING count(*) < 200 needs groups of 199 to 201). */
-export const MAX_GROUP_ROWS = 250;
+const MAX_GROUP_ROWS = 250;
 /** LIMIT n gets n + 2 satisfying groups, up to this many. */
 const MAX_LIMIT_GROUPS = 25;
 /** Planted key values start here, far from the random rows' small keys. */
@@ -327,7 +332,6 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
     columns: number;
   }
   const roots = new Map<string, Root>();
-  const RANK: Record<ValueKind, number> = { integer: 4, real: 3, 'numeric-text': 2, date: 1, text: 0 };
   for (const t of tables) {
     for (const c of t.columns) {
       const ref = { table: t.name, column: c.name };
@@ -337,7 +341,7 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
       if (!r) roots.set(root(ref), { kind: i.kind, keyLike: i.keyLike, range: i.range, ownKey, columns: 1 });
       else {
         r.columns++;
-        if (RANK[i.kind] > RANK[r.kind]) r.kind = i.kind;
+        if (KIND_RANK[i.kind] > KIND_RANK[r.kind]) r.kind = i.kind;
         r.keyLike ||= i.keyLike;
         r.ownKey ||= ownKey;
       }
@@ -393,7 +397,6 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
       if (d.branch !== c.branch && facts.setOperators[Math.max(c.branch, d.branch) - 1] === 'UNION') return false;
       return defaultWant(d);
     };
-    const wants = [want];
     if (c.fn === 'COUNT') {
       const n = numericOf(c.values[0]!);
       if (n === undefined) return;
@@ -402,7 +405,7 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
       for (const s of sizes) {
         const size = numericOf(s);
         if (size === undefined || size < 1 || size > MAX_GROUP_ROWS || !Number.isInteger(size)) continue;
-        for (const w of wants) groups.push({ size, fixed: new Map(), want: w, band, pos: pos++, literal: c.values.some((x) => numericOf(x) === size), excluding: c.excluding });
+        groups.push({ size, fixed: new Map(), want, band, pos: pos++, literal: c.values.some((x) => numericOf(x) === size), excluding: c.excluding });
       }
       return;
     }
@@ -410,25 +413,23 @@ export function boundaryRows(schema: Schema, facts: QueryFacts, info: (ref: Colu
     const kind = roots.get(r)!.kind;
     // Every group of the band has its own position, hence its own free values.
     let pos = 0;
-    neighbours(c, kind, rng).forEach((v) => {
-      for (const w of wants) {
-        const literal = c.values.some((x) => compare(x, v) === 0);
-        const pair = c.fn && sizeFor(w, 2) === 2 ? aggregatePair(c.fn, v) : undefined;
-        // An aggregate on the literal's neighbour by two unequal rows where the counts allow (so that
-        // SUM, AVG, MIN and MAX of the group all differ), SUM also by one row; else equal rows.
-        if (pair) groups.push({ size: 2, fixed: new Map([[r, v]]), spread: { root: r, values: pair }, want: w, band, pos: pos++, literal, excluding: c.excluding });
-        if (pair && c.fn !== 'SUM') continue;
-        const size = c.fn === 'SUM' ? 1 : sizeFor(w);
-        const g: Group = { size, fixed: new Map([[r, v]]), want: w, band, pos: pos++, literal, excluding: c.excluding };
-        // INTERSECT / EXCEPT with a condition on the same values in another branch: one tuple more,
-        // alike but for this value, so the other branch has its match.
-        if (facts.setOperators.length > 0) {
-          const other = (byRoot.get(r) ?? []).find((d) => d !== c && d.branch !== c.branch && !holds(d, v));
-          if (other) g.companion = { root: r, value: satisfying(other, true, 0, rng)[0]! };
-        }
-        groups.push(g);
+    for (const v of neighbours(c, kind, rng)) {
+      const literal = c.values.some((x) => compare(x, v) === 0);
+      const pair = c.fn && sizeFor(want, 2) === 2 ? aggregatePair(c.fn, v) : undefined;
+      // An aggregate on the literal's neighbour by two unequal rows where the counts allow (so that
+      // SUM, AVG, MIN and MAX of the group all differ), SUM also by one row; else equal rows.
+      if (pair) groups.push({ size: 2, fixed: new Map([[r, v]]), spread: { root: r, values: pair }, want, band, pos: pos++, literal, excluding: c.excluding });
+      if (pair && c.fn !== 'SUM') continue;
+      const size = c.fn === 'SUM' ? 1 : sizeFor(want);
+      const g: Group = { size, fixed: new Map([[r, v]]), want, band, pos: pos++, literal, excluding: c.excluding };
+      // INTERSECT / EXCEPT with a condition on the same values in another branch: one tuple more,
+      // alike but for this value, so the other branch has its match.
+      if (facts.setOperators.length > 0) {
+        const other = (byRoot.get(r) ?? []).find((d) => d !== c && d.branch !== c.branch && !holds(d, v));
+        if (other) g.companion = { root: r, value: satisfying(other, true, 0, rng)[0]! };
       }
-    });
+      groups.push(g);
+    }
   });
 
   const bands = Math.max(...groups.map((g) => g.band));

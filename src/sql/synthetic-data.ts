@@ -6,7 +6,9 @@
  *  - puts the gold query's literals into the constrained columns (and values next to them for < >);
  *  - gives joined columns (and same-named / foreign-key columns) one shared pool of values;
  *  - keeps key-like columns unique within their table and values of ORDER BY columns distinct;
- *  - writes VARCHAR columns that the query treats as numbers as numeric strings, like the dataset.
+ *  - writes VARCHAR columns that the query treats as numbers as numeric strings, like the dataset;
+ *  - on top of these random rows, plants rows on and next to every literal, HAVING threshold and
+ *    LIMIT of the gold query (boundary-rows.ts), so near misses of it give other results.
  * Profiles vary size, duplicate rate, literal rate and NULLs across the databases of one example.
  */
 import type { SqlValue } from 'sql.js';
