@@ -137,11 +137,45 @@ async function measureEquivalence(name: string, rows: SqlRow[]) {
 
 const wrap = (sql: string) => `<start_working_out>Find the table and the filter, then write the query.<end_working_out>\n<SOLUTION>${sql}</SOLUTION>`;
 
-/** Eight completions: gold, three rewrites, four wrong variants (gold again where one does not apply). */
-function groupFor(r: SqlRow): string[] {
+/** Eight queries: gold, three rewrites, four wrong variants (gold again where one does not apply). */
+function groupSql(r: SqlRow): string[] {
   const rw = (['reformat', 'aliases', 'reorder-and'] as const).map((k) => rewrite(r.answer, k) ?? r.answer);
   const mu = CLASSIC_MUTANTS.map((k) => mutate(r.answer, r.context, k) ?? r.answer);
-  return [r.answer, ...rw, ...mu].map(wrap);
+  return [r.answer, ...rw, ...mu];
+}
+
+/** The same eight as completions in the answer format. */
+function groupFor(r: SqlRow): string[] {
+  return groupSql(r).map(wrap);
+}
+
+/**
+ * The judge's own cost per group of 8, in this thread, with and without boundary rows: per example,
+ * build its databases and judge the group, the two configurations alternating which goes first (so
+ * machine load drifts hit both alike). Also the rows each database holds.
+ */
+async function measureJudgeCost(name: string, rows: SqlRow[]) {
+  const SQL = await loadSqlJs();
+  const ms = { plain: 0, boundary: 0 };
+  const tableRows = { plain: 0, boundary: 0 };
+  let databases = 0;
+  rows.forEach((r, i) => {
+    const order = i % 2 === 0 ? (['plain', 'boundary'] as const) : (['boundary', 'plain'] as const);
+    for (const config of order) {
+      const t0 = performance.now();
+      const suite = buildExampleSuite(SQL, { context: r.context, gold: r.answer, question: r.question }, { profiles: config === 'plain' ? PLAIN_PROFILES : DEFAULT_PROFILES, seed });
+      for (const sql of groupSql(r)) evaluateOnSuite(suite, sql);
+      ms[config] += performance.now() - t0;
+      for (const db of suite.databases) {
+        for (const t of suite.schema.tables) tableRows[config] += Number(db.exec(`SELECT count(*) FROM "${t.name.replace(/"/g, '""')}"`)[0]!.values[0]![0]);
+      }
+      if (config === 'plain') databases += suite.databases.length;
+      suite.close();
+    }
+  });
+  const perGroup = (c: 'plain' | 'boundary') => (ms[c] / rows.length).toFixed(2);
+  const perDb = (c: 'plain' | 'boundary') => (tableRows[c] / databases).toFixed(1);
+  console.log(`| ${name} (${rows.length} examples) | ${perGroup('plain')} ms | ${perGroup('boundary')} ms | ${(ms.boundary / ms.plain).toFixed(2)} | ${perDb('plain')} | ${perDb('boundary')} |`);
 }
 
 type Workload = { label: string; rows: SqlRow[]; repeat: boolean };
@@ -177,7 +211,7 @@ async function throughputOnce(profiles: readonly SyntheticProfile[], workloads: 
 
 /**
  * Reward throughput with and without the boundary rows (bench reference: the same profiles with
- * `boundary` removed), alternated twice so machine load hits both alike; the better run of each.
+ * `boundary` removed), alternated three times so machine load hits both alike; the better run of each.
  */
 async function measureThroughput(rows: SqlRow[], spider: SqlRow[]) {
   const workloads: Workload[] = [
@@ -186,12 +220,12 @@ async function measureThroughput(rows: SqlRow[], spider: SqlRow[]) {
     ...(spider.length > 0 ? [{ label: `${Math.min(40, spider.length)} different Spider dev examples (multi-table)`, rows: spider.filter((_, i) => i % 25 === 0).slice(0, 40), repeat: false }] : []),
   ];
   const best = { plain: new Map<string, number>(), boundary: new Map<string, number>() };
-  for (let rep = 0; rep < 2; rep++) {
+  for (let rep = 0; rep < 3; rep++) {
     for (const [name, profiles] of [['plain', PLAIN_PROFILES], ['boundary', DEFAULT_PROFILES]] as const) {
       for (const [k, v] of await throughputOnce(profiles, workloads)) best[name].set(k, Math.max(best[name].get(k) ?? 0, v));
     }
   }
-  console.log(`\n## Reward throughput (groups of 8, worker pool of 2; best of 2 alternated runs)`);
+  console.log(`\n## Reward throughput (groups of 8, worker pool of 2; best of 3 alternated runs)`);
   console.log(`| registry | workload | groups/s without boundary rows | groups/s with boundary rows (default) | ratio |\n|---|---|---|---|---|`);
   for (const [k, plain] of best.plain) {
     const withRows = best.boundary.get(k)!;
@@ -210,7 +244,13 @@ if (existsSync(spiderPath)) {
 } else {
   console.log(`\nSpider dev not found at ${spiderPath}: skipped (pass --spider PATH).`);
 }
-if (!skipThroughput) await measureThroughput(sampleRows, spider);
+if (!skipThroughput) {
+  console.log(`\n## Judge cost in-thread: build 5 databases and judge a group of 8 (alternating A/B per example)`);
+  console.log(`| workload | ms per group without boundary rows | with (default) | ratio | rows per database (all tables) without | with |\n|---|---|---|---|---|---|`);
+  await measureJudgeCost('shipped sample', sampleRows.slice(0, limit));
+  if (spider.length > 0) await measureJudgeCost('Spider dev', spider.slice(0, limit));
+  await measureThroughput(sampleRows, spider);
+}
 if (results.some((r) => r.self.hits !== r.self.n)) {
   console.error('\nFAIL: some gold queries were not judged equivalent to themselves');
   process.exit(1);
