@@ -10,13 +10,22 @@
  *      dropped-condition the last AND-term of the outer WHERE removed (the whole WHERE if it has one term)
  *      wrong-aggregate  the first aggregate swapped: MAX<->MIN, SUM<->AVG, COUNT(x)<->COUNT(DISTINCT x)
  *      flipped-order    the first ORDER BY term's direction reversed
- * Token-level edits; a variant that does not apply to a query is null.
+ *      comparison-boundary  the first < <= > >= against a literal in a WHERE / HAVING made
+ *                       inclusive or strict (> <-> >=, < <-> <=); the outer query's first, else a subquery's
+ *      off-by-one-literal   the literal of the first comparison (= != < <= > >= or a BETWEEN bound)
+ *                       with a number, numeric string or ISO date in a WHERE / HAVING moved by one
+ *                       (+1 and -1, or the next and previous day): two variants
+ *      limit-off-by-one     LIMIT n -> n+1, and n-1 when n > 1 (outer query first, else a subquery)
+ * Token-level edits; a variant that does not apply to a query is null (mutants(): an empty list).
  */
+import { valuePositionDoubleQuotes } from '../src/sql/double-quoted-values';
 import { isNameToken, nameOf, significant, tokenize, type Token } from '../src/sql/lexer';
 import { findColumn, findTable, parseSchema, type Schema } from '../src/sql/schema';
 
 export const REWRITES = ['reformat', 'aliases', 'reorder-and', 'all'] as const;
-export const MUTANTS = ['changed-column', 'dropped-condition', 'wrong-aggregate', 'flipped-order'] as const;
+export const MUTANTS = ['changed-column', 'dropped-condition', 'wrong-aggregate', 'flipped-order', 'comparison-boundary', 'off-by-one-literal', 'limit-off-by-one'] as const;
+/** The four kinds of the original benchmark (the reward-throughput group uses these, as before). */
+export const CLASSIC_MUTANTS = ['changed-column', 'dropped-condition', 'wrong-aggregate', 'flipped-order'] as const satisfies readonly MutantKind[];
 export type RewriteKind = (typeof REWRITES)[number];
 export type MutantKind = (typeof MUTANTS)[number];
 
@@ -166,7 +175,230 @@ function aliasMap(sig: readonly Token[], schema: Schema): Map<string, string> {
 
 const AGG_SWAP: Record<string, string> = { MAX: 'MIN', MIN: 'MAX', SUM: 'AVG', AVG: 'SUM' };
 
+/** Every variant of a kind (the near-miss kinds have up to two); empty when the kind does not apply. */
+export function mutants(sql: string, context: string, kind: MutantKind): string[] {
+  if (kind === 'comparison-boundary' || kind === 'off-by-one-literal' || kind === 'limit-off-by-one') {
+    const sig = sigOf(sql);
+    return sig && sig.length > 0 ? nearMisses(sig, kind) : [];
+  }
+  const v = mutate(sql, context, kind);
+  return v === null ? [] : [v];
+}
+
+/** Per token: the clause it sits in (of its own query) and how many subqueries enclose it. */
+function clauseMap(sig: readonly Token[]): { clause: string[]; level: number[] } {
+  const frames: { query: boolean; clause: string }[] = [{ query: true, clause: 'SELECT' }];
+  const clause: string[] = [];
+  const level: number[] = [];
+  const levelOf = () => frames.filter((f) => f.query).length - 1;
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    const top = frames[frames.length - 1]!;
+    if (t.text === '(') {
+      clause.push(top.clause);
+      level.push(levelOf());
+      const query = isWord(sig[i + 1], 'SELECT', 'WITH', 'VALUES');
+      frames.push({ query, clause: query ? 'SELECT' : top.clause });
+      continue;
+    }
+    if (t.text === ')') {
+      if (frames.length > 1) frames.pop();
+      clause.push(frames[frames.length - 1]!.clause);
+      level.push(levelOf());
+      continue;
+    }
+    if (top.query && isWord(t, 'SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT')) top.clause = t.value;
+    clause.push(top.clause);
+    level.push(levelOf());
+  }
+  return { clause, level };
+}
+
+/** A literal operand starting at sig[i]: [start, end) and its value; numbers may carry a sign. */
+function literalAt(sig: readonly Token[], i: number, dq: ReadonlySet<number>): { start: number; end: number; value: string; number?: boolean; quoted?: Token } | undefined {
+  const t = sig[i];
+  if (!t) return undefined;
+  // Numbers travel as text so that a shift keeps their decimals (2.5 + 1 is 3.5, never 3.5000000000000004).
+  if (t.kind === 'number') return { start: i, end: i + 1, value: t.text, number: true };
+  if (t.text === '-' && sig[i + 1]?.kind === 'number') return { start: i, end: i + 2, value: `-${sig[i + 1]!.text}`, number: true };
+  if (t.kind === 'string' || (t.kind === 'dquoted' && dq.has(i))) return { start: i, end: i + 1, value: t.value, quoted: t };
+  return undefined;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** The literal moved by `delta` (numbers keep their decimals; ISO dates move by days), or undefined. */
+export function shiftLiteral(value: string, delta: 1 | -1): string | undefined {
+  const date = ISO_DATE.exec(value);
+  if (date) {
+    const d = new Date(Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3])) + delta * 86_400_000);
+    if (Number.isNaN(d.getTime())) return undefined;
+    return d.toISOString().slice(0, 10) + value.slice(10);
+  }
+  if (/^-?\d+(\.\d+)?$/.test(value.trim())) {
+    const decimals = value.trim().split('.')[1]?.length ?? 0;
+    return (Number(value) + delta).toFixed(decimals);
+  }
+  // Other numeric spellings (1e3, .5, 0x10): shifted, printed in JavaScript's shortest form.
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n) && !/^0x/i.test(value.trim())) return String(n + delta);
+  return undefined;
+}
+
+function literalToken(v: string, like: Token | undefined): Token {
+  if (!like) return { kind: 'number', text: v, start: -1, value: v };
+  const q = like?.kind === 'dquoted' ? '"' : "'";
+  return { kind: like?.kind ?? 'string', text: q + v.split(q).join(q + q) + q, start: -1, value: v };
+}
+
+const BOUNDARY_FLIP: Record<string, string> = { '>': '>=', '>=': '>', '<': '<=', '<=': '<' };
+const COMPARISON = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=']);
+
+function nearMisses(sig: Token[], kind: 'comparison-boundary' | 'off-by-one-literal' | 'limit-off-by-one'): string[] {
+  const { clause, level } = clauseMap(sig);
+  const dq = valuePositionDoubleQuotes(sig);
+  // The outer query's first site, else the first in a subquery.
+  const order = sig.map((_, i) => i).sort((a, b) => Math.min(level[a]!, 1) - Math.min(level[b]!, 1) || a - b);
+  const edit = (start: number, end: number, tokens: Token[]) => join([...sig.slice(0, start), ...tokens, ...sig.slice(end)]);
+  if (kind === 'limit-off-by-one') {
+    for (const i of order) {
+      if (!isWord(sig[i], 'LIMIT')) continue;
+      // LIMIT n, LIMIT n OFFSET m, and LIMIT m, n (offset first).
+      const at = sig[i + 2]?.text === ',' ? i + 3 : i + 1;
+      const t = sig[at];
+      if (t?.kind !== 'number' || !/^\d+$/.test(t.text)) continue;
+      const n = Number(t.text);
+      return [n + 1, ...(n > 1 ? [n - 1] : [])].map((m) => edit(at, at + 1, [literalToken(String(m), undefined)]));
+    }
+    return [];
+  }
+  for (const i of order) {
+    const t = sig[i]!;
+    if (clause[i] !== 'WHERE' && clause[i] !== 'HAVING') continue;
+    if (kind === 'comparison-boundary') {
+      if (t.kind !== 'op' || !BOUNDARY_FLIP[t.text]) continue;
+      if (!literalAt(sig, i + 1, dq) && !(literalAt(sig, i - 1, dq) && sig[i - 2]?.text !== '-')) continue;
+      return [edit(i, i + 1, [{ kind: 'op', text: BOUNDARY_FLIP[t.text]!, start: -1, value: BOUNDARY_FLIP[t.text]! }])];
+    }
+    // off-by-one-literal: the literal right of a comparison (or left of it), or BETWEEN's first bound.
+    let lit: ReturnType<typeof literalAt>;
+    if (t.kind === 'op' && COMPARISON.has(t.text)) lit = literalAt(sig, i + 1, dq) ?? (sig[i - 1]?.kind === 'number' || sig[i - 1]?.kind === 'string' ? literalAt(sig, i - 1, dq) : undefined);
+    else if (isWord(t, 'BETWEEN')) lit = literalAt(sig, i + 1, dq);
+    if (!lit) continue;
+    const up = shiftLiteral(lit.value, 1);
+    const down = shiftLiteral(lit.value, -1);
+    if (up === undefined || down === undefined) continue;
+    return [up, down].map((v) => edit(lit!.start, lit!.end, [literalToken(v, lit!.quoted)]));
+  }
+  return [];
+}
+
+/**
+ * Why a near-miss variant gives gold's result on *every* database, if it provably does (else null).
+ * Decided from the two queries alone, never from how the judge did, so the bench can report these
+ * apart instead of counting them as misses:
+ *  - 'scalar-subquery-limit': the LIMIT of a subquery used as a value (x = (SELECT ... LIMIT n)):
+ *    SQLite takes its first row whatever n >= 1 is;
+ *  - 'group-count-at-least-1': HAVING count(*) under GROUP BY, where the two thresholds agree on
+ *    every group size from 1 up (count(*) >= 0 vs >= 1 or > -1): a group always has a row;
+ *  - 'one-row-limit': LIMIT n >= 1 vs n' >= 1 on an aggregate query without GROUP BY (one row).
+ * Other near misses can all be told apart by some data (the judge may still miss them).
+ */
+export function uncatchableReason(gold: string, variant: string, kind: MutantKind): string | null {
+  if (kind !== 'comparison-boundary' && kind !== 'off-by-one-literal' && kind !== 'limit-off-by-one') return null;
+  const a = sigOf(gold);
+  const b = sigOf(variant);
+  if (!a || !b) return null;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i]!.text === b[i]!.text) i++;
+  if (i >= a.length || i >= b.length) return null;
+  const { clause, level } = clauseMap(a);
+  if (kind === 'limit-off-by-one') {
+    const at = isWord(a[i - 1], 'LIMIT') ? i - 1 : isWord(a[i - 3], 'LIMIT') && a[i - 1]?.text === ',' ? i - 3 : -1;
+    if (at < 0 || Number(a[i]!.text) < 1 || Number(b[i]!.text) < 1) return null;
+    const open = enclosingParen(a, at);
+    if (open >= 0 && a[open - 1]?.kind === 'op' && COMPARISON.has(a[open - 1]!.text)) return 'scalar-subquery-limit';
+    // The LIMIT's own SELECT: aggregates in its select list and no GROUP BY at its level.
+    const start = open + 1;
+    const own = (k: number) => level[k] === level[at] && k > open && (open < 0 || k < closingParen(a, open));
+    let sel = -1;
+    for (let k = at; k >= start; k--) if (own(k) && isWord(a[k], 'SELECT')) { sel = k; break; }
+    if (sel < 0 || a.some((t, k) => own(k) && k > sel && isWord(t, 'GROUP', 'UNION', 'INTERSECT', 'EXCEPT'))) return null;
+    let from = sel + 1;
+    while (from < a.length && !(own(from) && isWord(a[from], 'FROM'))) from++;
+    const items = a.slice(sel + 1, from);
+    // SQLite gives an aggregate query without GROUP BY one row (bare columns come along).
+    const aggregate = items.some((t, k) => isWord(t, 'COUNT', 'SUM', 'AVG', 'MIN', 'MAX') && items[k + 1]?.text === '(' && depthWithin(items, k) === 0);
+    return aggregate && !items.some((t) => isWord(t, 'OVER')) ? 'one-row-limit' : null;
+  }
+  // count(*) op N under HAVING with GROUP BY, the edited token among its op and literals.
+  let c = i;
+  while (c >= 0 && c > i - 6 && !(isWord(a[c], 'COUNT') && a[c + 1]?.text === '(' && a[c + 2]?.text === '*' && a[c + 3]?.text === ')')) c--;
+  if (c < 0 || c <= i - 6 || clause[c] !== 'HAVING') return null;
+  const hasGroupBy = a.some((t, k) => k < c && level[k] === level[c] && isWord(t, 'GROUP'));
+  if (!hasGroupBy) return null;
+  const predicate = (toks: Token[]) => countPredicate(toks, c + 4);
+  const p = predicate(a);
+  const q = predicate(b);
+  if (!p || !q) return null;
+  for (let k = 1; k <= 10_000; k++) if (p(k) !== q(k)) return null;
+  return 'group-count-at-least-1';
+}
+
+/** count(*) op N / BETWEEN a AND b starting at toks[at], as a predicate on the count. */
+function countPredicate(toks: readonly Token[], at: number): ((k: number) => boolean) | null {
+  const num = (j: number): [number, number] | null => {
+    if (toks[j]?.kind === 'number') return [Number(toks[j]!.text), j + 1];
+    if (toks[j]?.text === '-' && toks[j + 1]?.kind === 'number') return [-Number(toks[j + 1]!.text), j + 2];
+    return null;
+  };
+  const op = toks[at];
+  if (isWord(op, 'BETWEEN')) {
+    const lo = num(at + 1);
+    if (!lo || !isWord(toks[lo[1]], 'AND')) return null;
+    const hi = num(lo[1] + 1);
+    return hi ? (k) => k >= lo[0] && k <= hi[0] : null;
+  }
+  const n = num(at + 1);
+  if (!n || op?.kind !== 'op') return null;
+  const v = n[0];
+  const ops: Record<string, (k: number) => boolean> = {
+    '>': (k) => k > v, '>=': (k) => k >= v, '<': (k) => k < v, '<=': (k) => k <= v,
+    '=': (k) => k === v, '==': (k) => k === v, '!=': (k) => k !== v, '<>': (k) => k !== v,
+  };
+  return ops[op.text] ?? null;
+}
+
+/** Index of the '(' enclosing toks[at], or -1 at top level. */
+function enclosingParen(toks: readonly Token[], at: number): number {
+  let depth = 0;
+  for (let k = at - 1; k >= 0; k--) {
+    if (toks[k]!.text === ')') depth++;
+    else if (toks[k]!.text === '(') {
+      if (depth === 0) return k;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+function closingParen(toks: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < toks.length; k++) {
+    if (toks[k]!.text === '(') depth++;
+    else if (toks[k]!.text === ')' && --depth === 0) return k;
+  }
+  return toks.length;
+}
+
+function depthWithin(toks: readonly Token[], at: number): number {
+  let d = 0;
+  for (let k = 0; k < at; k++) d += toks[k]!.text === '(' ? 1 : toks[k]!.text === ')' ? -1 : 0;
+  return d;
+}
+
 export function mutate(sql: string, context: string, kind: MutantKind): string | null {
+  if (kind === 'comparison-boundary' || kind === 'off-by-one-literal' || kind === 'limit-off-by-one') return mutants(sql, context, kind)[0] ?? null;
   const sig = sigOf(sql);
   if (!sig || sig.length === 0) return null;
   const depth = depths(sig);

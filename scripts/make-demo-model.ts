@@ -31,6 +31,7 @@ import { EMBED_KEY, Gemma3Runner } from '../src/model/gemma3-runner';
 import { pruneTokenizer } from '../src/model/prune-tokenizer';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors } from '../src/model/safetensors';
 import { Gemma3Tokenizer } from '../src/model/tokenizer';
+import { promptInputOf } from '../src/prompt/build-prompt';
 import { completionTarget } from '../src/prompt/target';
 import { readTensor, TensorStore } from '../src/runtime/device';
 import { validateSftConfig, type SFTConfigInput } from '../src/sft/config';
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
   const gemma = gemmaTokenizerFiles();
   const full = Gemma3Tokenizer.fromJson(gemma.json, gemma.config);
   const maxPrompt = validateSftConfig(recipe.sft).config.max_prompt_length;
-  const prompts = split.train.map((e) => renderPrompt(e, full, maxPrompt));
+  const prompts = split.train.map((e) => renderPrompt(promptInputOf(e), full, maxPrompt));
   const chat = full.renderChat([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }], { addGenerationPrompt: true });
   const texts = [...syntheticVocabularyTexts(), chat, ...split.train.map((e) => completionTarget(e))];
   for (const [i, p] of prompts.entries()) if (p.ok) texts.push(full.decode(p.prompt.ids));
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
   let mismatches = 0;
   for (const [i, p] of prompts.entries()) {
     if (!p.ok) continue;
-    const small = renderPrompt(split.train[i], tokenizer, maxPrompt);
+    const small = renderPrompt(promptInputOf(split.train[i]), tokenizer, maxPrompt);
     if (!small.ok || small.prompt.ids.join(',') !== p.prompt.ids.map((id) => pruned.oldToNew.get(id)).join(',')) mismatches++;
   }
   if (mismatches > 0) throw new Error(`${mismatches} training prompts encode differently with the pruned tokenizer`);
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
       const c = byType.get(t) ?? [0, 0];
       byType.set(t, [c[0] + (x.equivalent ? 1 : 0), c[1] + 1]);
     });
-    log(`held-out ${name}: execution accuracy ${(100 * r.record.execution_accuracy).toFixed(1)}% (${r.record.examples} questions, ${r.skipped} skipped), format ${(100 * r.record.format_compliance).toFixed(1)}%; by type ${[...byType].map(([t, [a, n]]) => `${t} ${a}/${n}`).join(', ')}`);
+    log(`held-out ${name}: execution accuracy ${(100 * r.record.execution_accuracy).toFixed(1)}% (${r.record.examples} questions, ${r.refused.length} refused, ${r.record.prompts_pruned ?? 0} pruned), format ${(100 * r.record.format_compliance).toFixed(1)}%; by type ${[...byType].map(([t, [a, n]]) => `${t} ${a}/${n}`).join(', ')}`);
   }
 
   // 6. The model folder.

@@ -1,8 +1,8 @@
 /**
  * Headless GRPO training in Node, with the same trainer as the app's engine worker.
  *
- *   npm run train -- --model <hub-id|dir|tiny> --dataset <sample|hub-id|file> --steps N --backend wasm|webgpu
- *                    [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+ *   npm run train -- --model <hub-id|dir|tiny> --dataset <sample|synthetic|hub-id|file> --steps N --backend wasm|webgpu
+ *                    [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
  *                    [--eval-examples N] [--cache-dir dir] [--token hf_...]
  *
@@ -20,18 +20,32 @@ import path from 'node:path';
 import type { GRPOConfigInput } from '../src/grpo/config';
 import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../src/grpo/metrics';
 import { isTrainingMode, type TrainingMode } from '../src/hints/config';
+import { MAX_SYNTHETIC_SIZE } from '../src/dataset/synthetic';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
+import { datasetSourceProblems } from '../src/worker/trainer-data';
 import { nodeTrainerEnvironment } from '../src/worker/trainer-env-node';
 import { RequestError, TrainerService } from '../src/worker/trainer-service';
 import type { DatasetSource, EvalRecord, ModelSource, TrainingRequest } from '../src/worker/training-api';
 import { requireNodeWebGPU } from './lib/node-gpu';
 
-const USAGE = `usage: npm run train -- --model <hub-id|dir|tiny> --dataset <sample|hub-id|file> --steps N --backend wasm|webgpu
-  [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
-  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...]`;
+const SYNTHETIC_DEFAULTS = { size: 2000, seed: 1 };
+
+const USAGE = `usage: npm run train -- --model <hub-id|dir|tiny> --dataset <sample|synthetic|hub-id|file> --steps N --backend wasm|webgpu
+  [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...]
+
+  --dataset synthetic   the seeded synthetic Text-to-SQL corpus: --synthetic-size questions (default ${SYNTHETIC_DEFAULTS.size},
+                        at most ${MAX_SYNTHETIC_SIZE}) generated from --synthetic-seed (default ${SYNTHETIC_DEFAULTS.seed}); the same seed gives the same corpus`;
 
 class UsageError extends Error {}
+
+/** A whole number option, as typed. */
+function wholeNumber(option: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`${option} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
 
 interface CliOptions {
   model: ModelSource;
@@ -65,7 +79,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
     i++;
     if (a === '--set') sets.push(value);
-    else if (['--model', '--dataset', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token'].includes(a)) single.set(a.slice(2), value);
+    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token'].includes(a)) single.set(a.slice(2), value);
     else throw new UsageError(`unknown option ${a}\n${USAGE}`);
   }
   for (const required of ['model', 'dataset', 'backend']) if (!single.has(required)) throw new UsageError(`--${required} is required\n${USAGE}`);
@@ -75,8 +89,17 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
   const model: ModelSource =
     modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}) };
   const datasetArg = single.get('dataset')!;
+  if (datasetArg !== 'synthetic' && (single.has('synthetic-size') || single.has('synthetic-seed'))) throw new UsageError('--synthetic-size and --synthetic-seed go with --dataset synthetic');
   const dataset: DatasetSource =
-    datasetArg === 'sample' ? { kind: 'sample' } : existsSync(datasetArg) && statSync(datasetArg).isFile() ? { kind: 'upload', name: path.basename(datasetArg), text: await readFile(datasetArg, 'utf8') } : { kind: 'hub', id: datasetArg };
+    datasetArg === 'sample'
+      ? { kind: 'sample' }
+      : datasetArg === 'synthetic'
+        ? { kind: 'synthetic', size: wholeNumber('--synthetic-size', single.get('synthetic-size'), SYNTHETIC_DEFAULTS.size), seed: wholeNumber('--synthetic-seed', single.get('synthetic-seed'), SYNTHETIC_DEFAULTS.seed) }
+        : existsSync(datasetArg) && statSync(datasetArg).isFile()
+          ? { kind: 'upload', name: path.basename(datasetArg), text: await readFile(datasetArg, 'utf8') }
+          : { kind: 'hub', id: datasetArg };
+  const datasetProblems = datasetSourceProblems(dataset);
+  if (datasetProblems.length > 0) throw new UsageError(datasetProblems.join('; '));
 
   const backend = single.get('backend')!;
   if (backend !== 'wasm' && backend !== 'webgpu') throw new UsageError(`--backend must be wasm or webgpu, got ${backend}`);
@@ -169,7 +192,10 @@ async function main(): Promise<number> {
         break;
       case 'eval':
         evals.push(e.record);
-        console.error(`eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  (${e.record.examples} held-out examples)`);
+        console.error(
+          `eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  ` +
+            `(${e.record.examples} held-out examples; prompts pruned ${e.record.prompts_pruned}, refused ${e.record.prompts_refused})`,
+        );
         break;
       case 'phase':
         console.error(`[${e.phase}]${e.message ? ` ${e.message}` : ''}`);
@@ -182,7 +208,10 @@ async function main(): Promise<number> {
         break;
       }
       case 'dataset':
-        console.error(`dataset ${e.source}: ${e.usable}/${e.total} usable rows (${e.skipped} skipped${Object.keys(e.byKind).length ? `: ${JSON.stringify(e.byKind)}` : ''}); split ${e.split?.train} train / ${e.split?.eval} held out`);
+        console.error(
+          `dataset ${e.source}: ${e.usable}/${e.total} usable rows (${e.skipped} skipped${Object.keys(e.byKind).length ? `: ${JSON.stringify(e.byKind)}` : ''}); split ${e.split?.train} train / ${e.split?.eval} held out` +
+            (e.prompts ? `; prompts at max_prompt_length ${e.prompts.maxPromptLength}: ${e.prompts.pruned} of ${e.prompts.checked} pruned, ${e.prompts.refused} refused` : ''),
+        );
         break;
       case 'checkpoint':
         console.error(`checkpoint ${e.id} (step ${e.step})`);

@@ -1,8 +1,9 @@
 /**
- * Deterministic train / held-out split. Each example is placed by a seeded hash of its context and
- * gold SQL, not by its position, so the split does not change when rows are reordered or others
- * are added, and rows that share a schema and gold query (paraphrased questions) land on the same
- * side (no leakage of the answer into the held-out set).
+ * Deterministic train / held-out split by schema. Each example is placed by a seeded hash of its
+ * context (its CREATE TABLE statements), not by its position, so the split does not change when
+ * rows are reordered or others are added, and every example of one schema lands on the same side:
+ * held-out examples test schemas the model never trained on, and no paraphrase of a held-out
+ * question (same schema, same gold query) is trained on.
  */
 import { mixSeeds } from '../sql/prng';
 import { DatasetError, type SqlRow } from './types';
@@ -26,8 +27,9 @@ export function splitExamples<T extends SqlRow>(examples: readonly T[], options:
   const target = heldOut < 1 ? Math.round(examples.length * heldOut) : Math.min(heldOut, examples.length);
   const groups = new Map<string, number[]>();
   examples.forEach((e, i) => {
-    const key = `${e.context}\u0000${e.answer}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(e.context);
+    if (group) group.push(i);
+    else groups.set(e.context, [i]);
   });
   const ranked = [...groups.entries()].map(([key, idx]) => ({ h: mixSeeds(seed, key), idx })).sort((a, b) => a.h - b.h || (a.idx[0]! - b.idx[0]!));
   const held = new Set<number>();

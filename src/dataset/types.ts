@@ -19,7 +19,10 @@ export type ProblemKind =
   | 'gold-rejected' // the gold SQL is not one read-only query
   | 'gold-error' // the gold SQL fails on the synthetic databases
   | 'gold-timeout' // the gold SQL (or building the databases) ran too long
-  | 'too-long'; // the prompt does not fit the budget (counted by the caller of buildPrompt)
+  // No prompt can be built for the row within max_prompt_length (src/prompt/build-prompt.ts):
+  | 'too-long' // the tables the question links to (and their join tables) do not fit
+  | 'no-schema-link' // the whole schema does not fit and the question names nothing of it to prune by
+  | 'budget-too-small'; // the system prompt and question alone are over the budget
 
 /** A skipped row and why. */
 export interface RowProblem {

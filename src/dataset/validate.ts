@@ -1,7 +1,8 @@
 /**
  * Turns parsed rows into usable examples. A bad row is counted, kept with its reason, and skipped:
  * missing fields (from parsing), a context that is not CREATE TABLE statements, a gold query that
- * is not one read-only query, and (when `inspectGold` is given, e.g. SqlEvaluator.inspectGold) a
+ * is not one read-only query, (when `checkPrompt` is given) a question no prompt can be built for
+ * within the prompt budget, and (when `inspectGold` is given, e.g. SqlEvaluator.inspectGold) a
  * gold query that fails or runs too long on the synthetic databases. Nothing here throws on data.
  */
 import { sqlExampleOf, type GoldReport, type SqlExampleInput } from '../sql/example-suite';
@@ -14,9 +15,14 @@ export function goldInspector(evaluator: { inspectGold(example: SqlExampleInput)
   return (row) => evaluator.inspectGold(sqlExampleOf(row));
 }
 
+/** Whether a row's prompt can be built (the caller builds it from the question and schema only). */
+export type PromptCheck = { ok: true; pruned: boolean } | { ok: false; kind: ProblemKind; reason: string };
+
 export interface ValidationOptions {
   /** Id prefix: ids are "<source>#<index>". */
   source: string;
+  /** Builds each row's prompt; a row without one is skipped with the check's kind and reason. */
+  checkPrompt?: (row: SqlRow) => PromptCheck;
   /** Runs the gold query on synthetic databases; omitted: structural checks only. */
   inspectGold?: (row: SqlRow) => Promise<GoldReport>;
   /** Gold checks in flight at once. Default 4. */
@@ -27,7 +33,14 @@ export interface ValidationOptions {
 export interface ValidationResult {
   examples: DatasetExample[];
   skipped: RowProblem[];
-  counts: { total: number; valid: number; skipped: number; byKind: Partial<Record<ProblemKind, number>> };
+  counts: {
+    total: number;
+    valid: number;
+    skipped: number;
+    byKind: Partial<Record<ProblemKind, number>>;
+    /** With checkPrompt: prompts built (rows that reached the check), and how many of those had their schema pruned or were refused. */
+    prompts?: { checked: number; pruned: number; refused: number };
+  };
 }
 
 function structuralProblem(row: SqlRow): Omit<RowProblem, 'index'> | undefined {
@@ -51,11 +64,25 @@ function goldProblem(report: GoldReport): Omit<RowProblem, 'index'> | undefined 
 export async function validateRows(parsed: { rows: readonly (SqlRow | null)[]; problems: readonly RowProblem[] }, options: ValidationOptions): Promise<ValidationResult> {
   const skipped: RowProblem[] = [...parsed.problems];
   const candidates: { index: number; row: SqlRow }[] = [];
+  const prompts = { checked: 0, pruned: 0, refused: 0 };
   parsed.rows.forEach((row, index) => {
     if (row === null) return;
     const p = structuralProblem(row);
-    if (p) skipped.push({ index, ...p });
-    else candidates.push({ index, row });
+    if (p) {
+      skipped.push({ index, ...p });
+      return;
+    }
+    if (options.checkPrompt) {
+      const check = options.checkPrompt(row);
+      prompts.checked++;
+      if (!check.ok) {
+        prompts.refused++;
+        skipped.push({ index, kind: check.kind, reason: check.reason });
+        return;
+      }
+      if (check.pruned) prompts.pruned++;
+    }
+    candidates.push({ index, row });
   });
   const ok = new Set<number>(candidates.map((c) => c.index));
   if (options.inspectGold) {
@@ -79,5 +106,5 @@ export async function validateRows(parsed: { rows: readonly (SqlRow | null)[]; p
   skipped.sort((a, b) => a.index - b.index);
   const byKind: Partial<Record<ProblemKind, number>> = {};
   for (const s of skipped) byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;
-  return { examples, skipped, counts: { total: parsed.rows.length, valid: examples.length, skipped: skipped.length, byKind } };
+  return { examples, skipped, counts: { total: parsed.rows.length, valid: examples.length, skipped: skipped.length, byKind, ...(options.checkPrompt ? { prompts } : {}) } };
 }

@@ -6,6 +6,7 @@
  */
 import type { DatasetExample } from '../dataset/types';
 import type { Generator } from '../generate/generator';
+import { promptInputOf, type PromptRefusal } from '../prompt/build-prompt';
 import { extractSql } from '../prompt/extract-sql';
 import { FULL_FORMAT } from '../rewards/format-rewards';
 import { executionEquivalenceReward } from '../rewards/execution-rewards';
@@ -45,8 +46,8 @@ export interface EvaluatedExample {
 export interface EvaluationResult {
   record: EvalRecord;
   examples: EvaluatedExample[];
-  /** Held-out examples left out because their prompt does not fit max_prompt_length. */
-  skipped: number;
+  /** Held-out examples left out because no prompt could be built for them, with why. */
+  refused: { id: string; kind: PromptRefusal; reason: string }[];
 }
 
 /** The first `size` held-out examples: a fixed subset (the split itself is seeded and order-independent). */
@@ -58,11 +59,15 @@ export function heldOutSubset(heldOut: readonly DatasetExample[], size: number):
 export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationResult> {
   const batchSize = o.batchSize ?? 8;
   const rendered: { example: DatasetExample; ids: number[] }[] = [];
-  let skipped = 0;
+  const refused: EvaluationResult['refused'] = [];
+  let pruned = 0;
   for (const example of o.examples) {
-    const r = renderPrompt(example, o.tokenizer, o.maxPromptLength, o.hints);
-    if (r.ok) rendered.push({ example, ids: r.prompt.ids });
-    else skipped++;
+    // The prompt a user's own question would get: built without the gold answer.
+    const r = renderPrompt(promptInputOf(example), o.tokenizer, o.maxPromptLength, o.hints);
+    if (r.ok) {
+      rendered.push({ example, ids: r.prompt.ids });
+      if (r.prompt.prunedTables.length > 0) pruned++;
+    } else refused.push({ id: example.id, kind: r.kind, reason: r.reason });
   }
   const results: EvaluatedExample[] = [];
   const sampling = o.sampling ?? { temperature: 0, topK: 0, topP: 1, seed: 0 };
@@ -95,8 +100,10 @@ export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationRe
       execution_accuracy: n ? results.filter((r) => r.equivalent).length / n : NaN,
       format_compliance: n ? results.filter((r) => r.formatOk).length / n : NaN,
       examples: n,
+      prompts_pruned: pruned,
+      prompts_refused: refused.length,
     },
     examples: results,
-    skipped,
+    refused,
   };
 }

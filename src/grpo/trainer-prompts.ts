@@ -2,13 +2,14 @@
  * Prompts of a GRPO run: which training examples a step uses (an epoch-wise shuffle from the run's
  * 'prompts' random stream, as TRL's sampler walks a shuffled dataset) and how one becomes token ids
  * (document 000's system prompt and tags, hints appended in 'hints'/'both' modes, Gemma's chat
- * template, max_prompt_length). Examples whose prompt cannot fit are skipped and counted.
+ * template, max_prompt_length, the schema pruned from the question when it does not fit). Examples
+ * no prompt fits are skipped and counted.
  */
 import type { DatasetExample } from '../dataset/types';
-import { renderHints, tablesOfContext, withHints } from '../hints/inject';
+import { renderHints, withHints } from '../hints/inject';
 import type { PolicyHint } from '../hints/types';
 import type { ChatMessage } from '../model/tokenizer';
-import { buildPrompt } from '../prompt/build-prompt';
+import { buildPrompt, type PromptInput, type PromptRefusal } from '../prompt/build-prompt';
 import { SYSTEM_PROMPT } from '../prompt/format';
 import { Rng, type RngState } from './rng';
 
@@ -25,6 +26,8 @@ export interface RenderedPrompt {
   ids: number[];
   /** Ids of the hints written into the prompt. */
   hintIds: string[];
+  /** Tables pruned from the schema to fit max_prompt_length ([] when the whole schema is there). */
+  prunedTables: string[];
 }
 
 export interface HintInjectionSettings {
@@ -32,33 +35,37 @@ export interface HintInjectionSettings {
   budgetTokens: number;
 }
 
+export type RenderResult = { ok: true; prompt: RenderedPrompt } | { ok: false; kind: PromptRefusal; reason: string };
+
 /**
- * The prompt ids of one example, or why it cannot be used. With hints, a prompt that would not fit
- * is retried without them (the example matters more than the guidance).
+ * The prompt ids of a question, or why it cannot be used: the one way training, held-out
+ * evaluation and the hint layer turn a question into a prompt (from its question and schema only;
+ * see buildPrompt). With hints, the hints that bear on the tables the prompt keeps are added; a
+ * prompt that would not fit with them is used without them (the question matters more than the
+ * guidance).
  */
-export function renderPrompt(
-  example: DatasetExample,
-  tokenizer: PromptTokenizer,
-  maxPromptLength: number,
-  hints?: HintInjectionSettings,
-): { ok: true; prompt: RenderedPrompt } | { ok: false; reason: string } {
+export function renderPrompt(input: PromptInput, tokenizer: PromptTokenizer, maxPromptLength: number, hints?: HintInjectionSettings): RenderResult {
   const countTokens = (text: string) => tokenizer.encode(text).length;
   const attempt = (systemPrompt: string, hintIds: string[]) => {
-    const built = buildPrompt(example, { countTokens, maxPromptTokens: maxPromptLength, systemPrompt });
-    if (!built.ok) return { ok: false as const, reason: built.message };
+    const built = buildPrompt(input, { countTokens, maxPromptTokens: maxPromptLength, systemPrompt });
+    if (!built.ok) return { result: { ok: false as const, kind: built.reason, reason: built.message }, tables: [] };
     const ids = tokenizer.applyChatTemplate(built.messages, { addGenerationPrompt: true });
     // buildPrompt estimates the template's overhead; the rendered ids are what must fit.
-    if (ids.length > maxPromptLength) return { ok: false as const, reason: `prompt is ${ids.length} tokens with the chat template, max_prompt_length is ${maxPromptLength}` };
-    return { ok: true as const, prompt: { ids, hintIds } };
-  };
-  if (hints && hints.hints.length > 0) {
-    const injection = renderHints(hints.hints, { tables: tablesOfContext(example.context), countTokens, budgetTokens: hints.budgetTokens });
-    if (injection.included.length > 0) {
-      const withGuidance = attempt(withHints(SYSTEM_PROMPT, injection), injection.included.map((h) => h.id));
-      if (withGuidance.ok) return withGuidance;
+    if (ids.length > maxPromptLength) {
+      return { result: { ok: false as const, kind: 'too-long' as const, reason: `prompt is ${ids.length} tokens with the chat template, max_prompt_length is ${maxPromptLength}` }, tables: [] };
     }
+    return { result: { ok: true as const, prompt: { ids, hintIds, prunedTables: built.droppedTables } }, tables: built.tables };
+  };
+  const plain = attempt(SYSTEM_PROMPT, []);
+  // A longer system prompt cannot fit where the plain one does not.
+  if (!plain.result.ok || !hints || hints.hints.length === 0) return plain.result;
+  // Hints about the tables the prompt shows (a pruned table's hints would point at nothing).
+  const injection = renderHints(hints.hints, { tables: plain.tables.map((t) => t.toLowerCase()), countTokens, budgetTokens: hints.budgetTokens });
+  if (injection.included.length > 0) {
+    const withGuidance = attempt(withHints(SYSTEM_PROMPT, injection), injection.included.map((h) => h.id));
+    if (withGuidance.result.ok) return withGuidance.result;
   }
-  return attempt(SYSTEM_PROMPT, []);
+  return plain.result;
 }
 
 export interface PromptSamplerState {
@@ -67,7 +74,7 @@ export interface PromptSamplerState {
   order: number[];
   cursor: number;
   epoch: number;
-  /** Ids of examples found too long (never drawn again). */
+  /** Ids of examples no prompt can be built for within max_prompt_length (never drawn again). */
   tooLong: string[];
 }
 
@@ -103,7 +110,7 @@ export class PromptSampler {
     return { rng: this.rng.getState(), order: [...this.order], cursor: this.cursor, epoch: this.epoch, tooLong: [...this.tooLong] };
   }
 
-  /** Examples skipped so far for not fitting max_prompt_length. */
+  /** Examples skipped so far because no prompt for them fits max_prompt_length. */
   get skippedTooLong(): number {
     return this.tooLong.size;
   }
@@ -112,7 +119,7 @@ export class PromptSampler {
    * The next `count` examples whose prompts render, in order. Examples that do not fit are marked
    * and skipped; fails when no example of the split can fit.
    */
-  next(count: number, render: (e: DatasetExample) => ReturnType<typeof renderPrompt>): { example: DatasetExample; prompt: RenderedPrompt }[] {
+  next(count: number, render: (e: DatasetExample) => RenderResult): { example: DatasetExample; prompt: RenderedPrompt }[] {
     const out: { example: DatasetExample; prompt: RenderedPrompt }[] = [];
     let misses = 0;
     while (out.length < count) {

@@ -20,6 +20,7 @@ import { runHintsStep, type PromptGroup } from '../hints/trainer';
 import { loraKeyOf, type Gemma3Runner } from '../model/gemma3-runner';
 import { LORA_MODULES, projectionShape } from '../model/peft';
 import type { TokenObjective } from '../model/gemma3-graphs';
+import { promptInputOf } from '../prompt/build-prompt';
 import type { RewardRegistry, GroupExecutor, GroupScores } from '../rewards/registry';
 import { readTensor, onDeviceLost as runtimeOnDeviceLost } from '../runtime/device';
 import type { CompletionRecord, EvalRecord, GroupRecord, HintRecord, TrainingEvent, TrainingPhase } from '../worker/training-api';
@@ -312,7 +313,7 @@ export class GrpoTrainer {
     await this.control.checkpoint();
     this.phase('generating');
     const tg = now();
-    const picked = this.sampler.next(promptsPerStep(c), (e) => renderPrompt(e, this.o.tokenizer, c.max_prompt_length, this.hintSettings()));
+    const picked = this.sampler.next(promptsPerStep(c), (e) => renderPrompt(promptInputOf(e), this.o.tokenizer, c.max_prompt_length, this.hintSettings()));
     const prompts = picked.flatMap((p) => Array.from({ length: g }, () => p.prompt.ids));
     const label = `generating step ${index + 1}`;
     const gen = await this.generator.generate(

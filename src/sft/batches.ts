@@ -9,6 +9,7 @@
 import type { DatasetExample } from '../dataset/types';
 import { bucketLength } from '../grpo/trainer-batch';
 import { renderPrompt, type PromptTokenizer } from '../grpo/trainer-prompts';
+import { promptInputOf, type PromptRefusal } from '../prompt/build-prompt';
 import { completionTarget } from '../prompt/target';
 import type { SFTConfig } from './config';
 
@@ -18,18 +19,21 @@ export interface SftItem {
   completionIds: number[];
   /** The completion was cut to fit max_length. */
   truncated: boolean;
+  /** Tables pruned from the prompt's schema to fit max_prompt_length. */
+  prunedTables: string[];
 }
 
-export type SftItemResult = { ok: true; item: SftItem } | { ok: false; kind: 'no-answer' | 'too-long'; reason: string };
+export type SftItemResult = { ok: true; item: SftItem } | { ok: false; kind: 'no-answer' | PromptRefusal; reason: string };
 
 export function tokenizeExample(example: DatasetExample, tokenizer: PromptTokenizer, config: Pick<SFTConfig, 'max_length' | 'max_prompt_length'>): SftItemResult {
   if (typeof example.answer !== 'string' || example.answer.trim() === '') return { ok: false, kind: 'no-answer', reason: `example ${example.id} has no answer to learn from` };
-  const prompt = renderPrompt(example, tokenizer, config.max_prompt_length);
-  if (!prompt.ok) return { ok: false, kind: 'too-long', reason: prompt.reason };
+  // The prompt comes from the question and schema only, as GRPO's and the user's will.
+  const prompt = renderPrompt(promptInputOf(example), tokenizer, config.max_prompt_length);
+  if (!prompt.ok) return { ok: false, kind: prompt.kind, reason: prompt.reason };
   const endOfTurn = tokenizer.stopTokenIds[0];
   const full = [...tokenizer.encode(completionTarget(example)), endOfTurn];
   const room = config.max_length - prompt.prompt.ids.length;
-  return { ok: true, item: { promptIds: prompt.prompt.ids, completionIds: full.slice(0, room), truncated: full.length > room } };
+  return { ok: true, item: { promptIds: prompt.prompt.ids, completionIds: full.slice(0, room), truncated: full.length > room, prunedTables: prompt.prompt.prunedTables } };
 }
 
 export interface SftMicroBatch {

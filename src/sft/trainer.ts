@@ -195,9 +195,10 @@ export class SftTrainer {
     const items: SftItem[] = [];
     const picked = this.sampler.next(sftExamplesPerStep(c), (e) => {
       const r = tokenizeExample(e, this.o.tokenizer, c);
-      if (!r.ok) return { ok: false, reason: r.reason };
+      // Rows without an answer were left out up front: what remains is a prompt that cannot be built.
+      if (!r.ok) return { ok: false, kind: r.kind === 'no-answer' ? 'bad-schema' : r.kind, reason: r.reason };
       items.push(r.item);
-      return { ok: true, prompt: { ids: r.item.promptIds, hintIds: [] } };
+      return { ok: true, prompt: { ids: r.item.promptIds, hintIds: [], prunedTables: r.item.prunedTables } };
     });
     if (picked.length !== items.length) throw new Error('internal: sampler and tokenizer disagree');
     return items;

@@ -18,11 +18,41 @@ export type Literal = string | number;
 
 export type ConstraintOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'GLOB' | 'IN' | 'BETWEEN';
 
-export interface ColumnConstraint {
+/** Where a condition sits, so generated rows can satisfy it, fail it, or vary it on its own. */
+export interface ConditionSite {
+  /** Query scope: 0 is the outer query, subqueries count up in order of appearance. */
+  scope: number;
+  /** Branch of a top-level UNION / INTERSECT / EXCEPT (0 for the first SELECT). */
+  branch: number;
+  /** Inside NOT IN / NOT EXISTS (SELECT ...) or right of EXCEPT: rows that match it are excluded. */
+  excluding: boolean;
+  /**
+   * Where it sits among ANDs and ORs: per enclosing parenthesis (outermost first, the clause itself
+   * first of all) the group's id and the index of the OR-branch it is in. Two conditions whose
+   * paths first part in a group at different branches are alternatives (a = 1 OR b = 2).
+   */
+  orPath: string[];
+}
+
+export interface ColumnConstraint extends ConditionSite {
   ref: ColumnRef;
   op: ConstraintOp;
   values: Literal[];
   negated: boolean;
+}
+
+export type SetOperator = 'UNION' | 'INTERSECT' | 'EXCEPT';
+
+export type AggregateFn = 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
+
+/** aggregate op literal, e.g. HAVING count(*) > 2 or HAVING avg(T1.age) >= 30. */
+export interface AggregateConstraint extends ConditionSite {
+  fn: AggregateFn;
+  /** The aggregated column; undefined for count(*) and for expressions. */
+  arg?: ColumnRef;
+  distinct: boolean;
+  op: ConstraintOp;
+  values: Literal[];
 }
 
 export interface QueryFacts {
@@ -42,6 +72,18 @@ export interface QueryFacts {
   literals: Literal[];
   /** Largest group size a HAVING count(...) > N (or >= N, = N) asks for; 0 when none. */
   minGroupRows: number;
+  /** aggregate-op-literal comparisons (HAVING thresholds). */
+  aggregateConstraints: AggregateConstraint[];
+  /** Columns in any GROUP BY. */
+  groupByColumns: ColumnRef[];
+  /** The row counts of every LIMIT n (LIMIT m, n: n), in order. */
+  limits: number[];
+  /** Some ORDER BY sorts on an aggregate (ORDER BY count(*) DESC LIMIT 1). */
+  orderByAggregate: boolean;
+  /** Tables read only where matches exclude rows (NOT IN / NOT EXISTS subqueries, right of EXCEPT). */
+  excludedTables: string[];
+  /** The outer query's set operators in order (UNION, INTERSECT, EXCEPT; empty for a plain SELECT). */
+  setOperators: SetOperator[];
 }
 
 /** Words that end a FROM-clause item, so they are never taken as a table alias. */
@@ -54,6 +96,7 @@ const RESERVED = new Set([
   ...NOT_AN_ALIAS, 'BY', 'IS', 'IN', 'LIKE', 'GLOB', 'BETWEEN', 'NULL', 'DISTINCT', 'ALL', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END',
   'ASC', 'DESC', 'EXISTS', 'CAST', 'COLLATE', 'ESCAPE', 'WITH', 'RECURSIVE', 'TRUE', 'FALSE',
 ]);
+const AGGREGATES = new Set<string>(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
 const CLAUSE_WORDS = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'ON', 'USING', 'WITH']);
 const COMPARISONS: Record<string, ConstraintOp> = { '=': '=', '==': '=', '!=': '!=', '<>': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const FLIPPED: Partial<Record<ConstraintOp, ConstraintOp>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -61,8 +104,10 @@ const FLIPPED: Partial<Record<ConstraintOp, ConstraintOp>> = { '<': '>', '<=': '
 interface Scope {
   parent: number;
   clause: string;
+  /** NOT IN / NOT EXISTS subquery, or nested in one. */
+  excluding: boolean;
   /** Table references in this scope's FROM clause: alias (or name) -> schema table. */
-  refs: { name: string; alias: string | undefined; table: TableDef | undefined }[];
+  refs: { name: string; alias: string | undefined; table: TableDef | undefined; excluding: boolean }[];
 }
 
 type Atom =
@@ -83,9 +128,17 @@ function literalValue(t: Token): Literal | undefined {
 
 export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
   const sig = significant(tokenize(normalizeDoubleQuotedValues(sql).sql));
-  const scopes: Scope[] = [{ parent: -1, clause: 'SELECT', refs: [] }];
+  const scopes: Scope[] = [{ parent: -1, clause: 'SELECT', refs: [], excluding: false }];
   const scopeAt: number[] = [];
   const depthAt: number[] = [];
+  // Top-level compound branches: the branch of each token, and the branches right of an EXCEPT.
+  const branchAt: number[] = [];
+  const setOperators: SetOperator[] = [];
+  // AND/OR structure: one frame per parenthesis (and per clause), counting the ORs met in it.
+  const boolFrames: { id: number; branch: number }[] = [{ id: 0, branch: 0 }];
+  let boolIds = 1;
+  const orPathAt: string[][] = [];
+  let branch = 0;
   const declarations = new Set<number>();
   const frames: number[] = [0];
 
@@ -93,12 +146,23 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
     let scope = frames[frames.length - 1]!;
+    if (frames.length === 1 && isWordToken(t, 'UNION', 'INTERSECT', 'EXCEPT')) {
+      branch++;
+      setOperators.push(t.value as SetOperator);
+    }
+    branchAt[i] = branch;
+    if (t.text === '(') boolFrames.push({ id: boolIds++, branch: 0 });
+    else if (t.text === ')' && boolFrames.length > 1) boolFrames.pop();
+    else if (isWordToken(t, 'OR')) boolFrames[boolFrames.length - 1]!.branch++;
+    else if (t.kind === 'word' && CLAUSE_WORDS.has(t.value)) boolFrames[boolFrames.length - 1] = { id: boolIds++, branch: 0 };
+    orPathAt[i] = boolFrames.map((f) => `${f.id}:${f.branch}`);
     if (t.text === '(') {
       const opensQuery = isWordToken(sig[i + 1], 'SELECT', 'WITH', 'VALUES');
       scopeAt[i] = scope;
       depthAt[i] = frames.length - 1;
       if (opensQuery) {
-        scopes.push({ parent: scope, clause: 'SELECT', refs: [] });
+        const negatedSubquery = isWordToken(sig[i - 1], 'IN', 'EXISTS') && isWordToken(sig[i - 2], 'NOT');
+        scopes.push({ parent: scope, clause: 'SELECT', refs: [], excluding: scopes[scope]!.excluding || negatedSubquery });
         frames.push(scopes.length - 1);
       } else frames.push(scope);
       continue;
@@ -131,7 +195,7 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
           alias = nameOf(next);
           declarations.add(i + 1);
         }
-        s.refs.push({ name, alias, table: findTable(schema, name) });
+        s.refs.push({ name, alias, table: findTable(schema, name), excluding: s.excluding || setOperators[branch - 1] === 'EXCEPT' });
         declarations.add(i);
       }
     }
@@ -190,14 +254,42 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
     else atoms.push({ kind: 'tok', token: t, at: i, scope: scopeAt[i]! });
   }
 
-  const facts: QueryFacts = { tables: [], constraints: [], equalities: [], numericColumns: [], orderByColumns: [], hasTopLevelOrderBy: false, literals: [], minGroupRows: 0 };
+  const facts: QueryFacts = {
+    tables: [],
+    constraints: [],
+    equalities: [],
+    numericColumns: [],
+    orderByColumns: [],
+    hasTopLevelOrderBy: false,
+    literals: [],
+    minGroupRows: 0,
+    aggregateConstraints: [],
+    groupByColumns: [],
+    limits: [],
+    orderByAggregate: false,
+    setOperators,
+    excludedTables: [],
+  };
+  const siteAt = (at: number): ConditionSite => {
+    const scope = scopeAt[at]!;
+    const b = branchAt[at]!;
+    return { scope, branch: b, excluding: scopes[scope]!.excluding || setOperators[b - 1] === 'EXCEPT', orPath: orPathAt[at] ?? [] };
+  };
   const tables = new Set<string>();
-  for (const s of scopes) for (const r of s.refs) if (r.table) tables.add(r.table.name);
+  const included = new Set<string>();
+  for (const s of scopes) {
+    for (const r of s.refs) {
+      if (!r.table) continue;
+      tables.add(r.table.name);
+      if (!r.excluding) included.add(r.table.name);
+    }
+  }
   facts.tables = [...tables];
+  facts.excludedTables = facts.tables.filter((t) => !included.has(t));
   const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
     a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
-  const addConstraint = (ref: ColumnRef, op: ConstraintOp, values: Literal[], negated: boolean) => {
-    facts.constraints.push({ ref, op, values, negated });
+  const addConstraint = (ref: ColumnRef, op: ConstraintOp, values: Literal[], negated: boolean, at: number) => {
+    facts.constraints.push({ ref, op, values, negated, ...siteAt(at) });
     if (values.some((v) => typeof v === 'number') && op !== 'LIKE' && op !== 'GLOB') facts.numericColumns.push(ref);
   };
 
@@ -210,8 +302,8 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
     const right = atoms[k + 1];
     const op = t.kind === 'op' ? COMPARISONS[t.text] : undefined;
     if (op) {
-      if (left?.kind === 'col' && right?.kind === 'lit') addConstraint(left.ref, op, [right.value], false);
-      else if (left?.kind === 'lit' && right?.kind === 'col') addConstraint(right.ref, FLIPPED[op] ?? op, [left.value], false);
+      if (left?.kind === 'col' && right?.kind === 'lit') addConstraint(left.ref, op, [right.value], false, a.at);
+      else if (left?.kind === 'lit' && right?.kind === 'col') addConstraint(right.ref, FLIPPED[op] ?? op, [left.value], false, a.at);
       else if (op === '=' && left?.kind === 'col' && right?.kind === 'col') facts.equalities.push([left.ref, right.ref]);
       else if (op === '=' && left?.kind === 'col' && isTok(right, '(') && isTok(atoms[k + 2], 'SELECT')) {
         const inner = firstSelectedColumn(atoms, k + 3);
@@ -223,7 +315,7 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
     const negated = isTok(left, 'NOT');
     const subject = negated ? atoms[k - 2] : left;
     if (isTok(a, 'LIKE', 'GLOB') && subject?.kind === 'col' && right?.kind === 'lit') {
-      addConstraint(subject.ref, t.value === 'LIKE' ? 'LIKE' : 'GLOB', [right.value], negated);
+      addConstraint(subject.ref, t.value === 'LIKE' ? 'LIKE' : 'GLOB', [right.value], negated, a.at);
     } else if (isTok(a, 'IN') && subject?.kind === 'col' && isTok(right, '(')) {
       if (isTok(atoms[k + 2], 'SELECT')) {
         const inner = firstSelectedColumn(atoms, k + 3);
@@ -234,10 +326,10 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
           const item = atoms[j]!;
           if (item.kind === 'lit') values.push(item.value);
         }
-        if (values.length > 0) addConstraint(subject.ref, 'IN', values, negated);
+        if (values.length > 0) addConstraint(subject.ref, 'IN', values, negated, a.at);
       }
     } else if (isTok(a, 'BETWEEN') && subject?.kind === 'col' && right?.kind === 'lit' && isTok(atoms[k + 2], 'AND') && atoms[k + 3]?.kind === 'lit') {
-      addConstraint(subject.ref, 'BETWEEN', [right.value, (atoms[k + 3] as { value: Literal }).value], negated);
+      addConstraint(subject.ref, 'BETWEEN', [right.value, (atoms[k + 3] as { value: Literal }).value], negated, a.at);
     } else if (isTok(a, 'SUM', 'AVG', 'TOTAL') && isTok(right, '(')) {
       const arg = isTok(atoms[k + 2], 'DISTINCT') ? atoms[k + 3] : atoms[k + 2];
       if (arg?.kind === 'col') facts.numericColumns.push(arg.ref);
@@ -265,11 +357,56 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
           depth--;
         } else if (depth === 0 && isTok(item, 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT')) break;
         else if (item.kind === 'col') facts.orderByColumns.push(item.ref);
+        else if (depth === 0 && isTok(item, ...AGGREGATES) && isTok(atoms[j + 1], '(')) facts.orderByAggregate = true;
       }
+    } else if (isTok(a, 'GROUP') && isTok(right, 'BY')) {
+      let depth = 0;
+      for (let j = k + 2; j < atoms.length; j++) {
+        const item = atoms[j]!;
+        if (isTok(item, '(')) depth++;
+        else if (isTok(item, ')')) {
+          if (depth === 0) break;
+          depth--;
+        } else if (depth === 0 && isTok(item, 'HAVING', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW')) break;
+        else if (item.kind === 'col') facts.groupByColumns.push(item.ref);
+      }
+    } else if (isTok(a, 'LIMIT')) {
+      const count = isTok(atoms[k + 2], ',') ? atoms[k + 3] : right;
+      if (count?.kind === 'lit' && typeof count.value === 'number' && Number.isInteger(count.value)) facts.limits.push(count.value);
     }
+    if (isTok(a, ...AGGREGATES) && isTok(right, '(')) readAggregateConstraint(atoms, k, facts, siteAt(a.at));
   }
   linkCompoundColumns(atoms, scopeAt, depthAt, facts);
   return facts;
+}
+
+/** aggregate(...) op literal, or aggregate(...) BETWEEN a AND b, starting at atoms[k] (the function name). */
+function readAggregateConstraint(atoms: readonly Atom[], k: number, facts: QueryFacts, site: ConditionSite): void {
+  const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
+    a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
+  let depth = 0;
+  let close = -1;
+  for (let j = k + 1; j < atoms.length; j++) {
+    if (isTok(atoms[j], '(')) depth++;
+    else if (isTok(atoms[j], ')') && --depth === 0) {
+      close = j;
+      break;
+    }
+  }
+  if (close < 0) return;
+  const inner = atoms.slice(k + 2, close);
+  const distinct = isTok(inner[0], 'DISTINCT');
+  const args = distinct ? inner.slice(1) : inner;
+  const arg = args.length === 1 && args[0]!.kind === 'col' ? args[0]!.ref : undefined;
+  const fn = (atoms[k] as { token: Token }).token.value as AggregateFn;
+  const cmp = atoms[close + 1];
+  const bound = atoms[close + 2];
+  if (cmp?.kind !== 'tok' || bound?.kind !== 'lit') return;
+  const op = cmp.token.kind === 'op' ? COMPARISONS[cmp.token.text] : undefined;
+  if (op) facts.aggregateConstraints.push({ fn, ...(arg ? { arg } : {}), distinct, op, values: [bound.value], ...site });
+  else if (isTok(cmp, 'BETWEEN') && isTok(atoms[close + 3], 'AND') && atoms[close + 4]?.kind === 'lit') {
+    facts.aggregateConstraints.push({ fn, ...(arg ? { arg } : {}), distinct, op: 'BETWEEN', values: [bound.value, (atoms[close + 4] as { value: Literal }).value], ...site });
+  }
 }
 
 /**

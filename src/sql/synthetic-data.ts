@@ -6,13 +6,17 @@
  *  - puts the gold query's literals into the constrained columns (and values next to them for < >);
  *  - gives joined columns (and same-named / foreign-key columns) one shared pool of values;
  *  - keeps key-like columns unique within their table and values of ORDER BY columns distinct;
- *  - writes VARCHAR columns that the query treats as numbers as numeric strings, like the dataset.
+ *  - writes VARCHAR columns that the query treats as numbers as numeric strings, like the dataset;
+ *  - on top of these random rows, plants rows on and next to every literal, HAVING threshold and
+ *    LIMIT of the gold query (boundary-rows.ts), so near misses of it give other results.
  * Profiles vary size, duplicate rate, literal rate and NULLs across the databases of one example.
  */
 import type { SqlValue } from 'sql.js';
 import { createRng, mixSeeds, type Rng } from './prng';
 import { refKey, type ColumnConstraint, type ColumnRef, type Literal, type QueryFacts } from './query-analysis';
-import { findTable, type ColumnDef, type Schema, type TableDef } from './schema';
+import { boundaryRows, type BoundaryStyle } from './boundary-rows';
+import { findTable, type Schema, type TableDef } from './schema';
+import { coerce, columnKind, freshValue, instantiatePattern, isKeyName, isOwnKey, KIND_RANK, nameRange, numericOf, UnionFind, type ValueKind } from './synthetic-values';
 
 export interface SyntheticProfile {
   /** Rows per table, inclusive range. */
@@ -25,14 +29,21 @@ export interface SyntheticProfile {
   distinctRatio: number;
   /** Draw pool values unevenly (a few common, many rare), so group sizes differ. */
   skew: boolean;
+  /** Plant rows on and next to the gold query's literals (boundary-rows.ts), in this style. */
+  boundary?: BoundaryStyle;
 }
 
-/** Five databases per example by default: tiny, small, larger, literal-heavy with NULLs, and edge-size. */
+/**
+ * Five databases per example by default: tiny, small, larger, literal-heavy with NULLs, and
+ * edge-size. The first four also hold the boundary rows, in four styles (free values above or
+ * below the random ones; the literal's own group, or the lowest / highest neighbour's, on top;
+ * ordered by an aggregate, the top group the largest, or the smallest).
+ */
 export const DEFAULT_PROFILES: readonly SyntheticProfile[] = [
-  { rows: [4, 7], literalRate: 0.5, nullRate: 0, distinctRatio: 0.5, skew: false },
-  { rows: [8, 14], literalRate: 0.3, nullRate: 0, distinctRatio: 0.6, skew: true },
-  { rows: [15, 25], literalRate: 0.2, nullRate: 0.05, distinctRatio: 0.8, skew: false },
-  { rows: [6, 10], literalRate: 0.6, nullRate: 0.1, distinctRatio: 0.4, skew: true },
+  { rows: [4, 7], literalRate: 0.5, nullRate: 0, distinctRatio: 0.5, skew: false, boundary: { extremes: 'high', top: 'literal', firstConditionTop: true, sizes: 'grow' } },
+  { rows: [8, 14], literalRate: 0.3, nullRate: 0, distinctRatio: 0.6, skew: true, boundary: { extremes: 'low', top: 'literal', firstConditionTop: true, sizes: 'shrink' } },
+  { rows: [15, 25], literalRate: 0.2, nullRate: 0.05, distinctRatio: 0.8, skew: false, boundary: { extremes: 'low', top: 'first', firstConditionTop: false, sizes: 'grow' } },
+  { rows: [6, 10], literalRate: 0.6, nullRate: 0.1, distinctRatio: 0.4, skew: true, boundary: { extremes: 'high', top: 'last', firstConditionTop: false, sizes: 'grow' } },
   { rows: [1, 3], literalRate: 0.5, nullRate: 0, distinctRatio: 1, skew: false },
 ];
 
@@ -46,8 +57,6 @@ export interface GenerationHints {
   questionLiterals?: Literal[];
 }
 
-type ValueKind = 'integer' | 'real' | 'numeric-text' | 'date' | 'text';
-
 interface Domain {
   members: ColumnRef[];
   kind: ValueKind;
@@ -55,123 +64,6 @@ interface Domain {
   range: [number, number];
   /** Values every member may share (so joins match); built per database. */
   pool: Literal[];
-}
-
-const WORDS = [
-  'amber', 'birch', 'cedar', 'delta', 'ember', 'falcon', 'granite', 'harbor', 'iris', 'juniper', 'kestrel', 'linden', 'maple',
-  'nova', 'oak', 'pine', 'quartz', 'raven', 'sierra', 'tundra', 'umber', 'violet', 'willow', 'yarrow', 'zephyr', 'aspen',
-  'brook', 'coral', 'dune', 'elm', 'fern', 'glen', 'hazel', 'ivy', 'jade', 'kelp', 'lark', 'moss', 'north', 'opal',
-];
-
-/** Numeric ranges suggested by column names (lower-cased substrings), first match wins. */
-const NAME_RANGES: [RegExp, [number, number]][] = [
-  [/year|season|founded|elected|established/, [1950, 2024]],
-  [/age/, [16, 80]],
-  [/month/, [1, 12]],
-  [/day/, [1, 28]],
-  [/week/, [1, 17]],
-  [/round|heat|lane/, [1, 10]],
-  [/rank|position|place|pos\b|seed/, [1, 20]],
-  [/pick|overall|number|no\b|num/, [1, 60]],
-  [/attendance|crowd|population|capacity|enrollment|seats/, [1000, 90000]],
-  [/price|cost|salary|budget|amount|revenue|sales|income|pay/, [10, 100000]],
-  [/height/, [150, 210]],
-  [/weight/, [50, 120]],
-  [/score|points|pts|goals|wins|losses|draws|games|apps|total|votes|gold|silver|bronze/, [0, 120]],
-];
-const NUMERIC_NAME = /year|season|founded|elected|age|month|week|round|rank|position|place|pick|overall|number|\bno\b|attendance|crowd|population|capacity|price|cost|salary|budget|amount|height|weight|score|points|pts|goals|wins|losses|draws|games|total|votes|gold|silver|bronze|count|area|km|mi|length|lap|grid/;
-const DATE_NAME = /date|time|dob|birthday|when/;
-const KEY_NAME = /(^|_)(id|code|key)$|id$/;
-
-function isKeyName(col: string): boolean {
-  return KEY_NAME.test(col.toLowerCase());
-}
-
-function isOwnKey(table: TableDef, col: ColumnDef): boolean {
-  if (table.primaryKey.length === 1 && table.primaryKey[0]!.toLowerCase() === col.name.toLowerCase()) return true;
-  const c = col.name.toLowerCase().replace(/_/g, '');
-  const t = table.name.toLowerCase().replace(/_/g, '');
-  return c === 'id' || c === `${t}id` || (t.endsWith('s') && c === `${t.slice(0, -1)}id`);
-}
-
-class UnionFind {
-  private parent = new Map<string, string>();
-  find(x: string): string {
-    let p = this.parent.get(x) ?? x;
-    if (p !== x) {
-      p = this.find(p);
-      this.parent.set(x, p);
-    }
-    return p;
-  }
-  union(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent.set(ra, rb);
-  }
-}
-
-function nameRange(col: string): [number, number] | undefined {
-  const n = col.toLowerCase();
-  for (const [re, range] of NAME_RANGES) if (re.test(n)) return range;
-  return undefined;
-}
-
-function columnKind(col: ColumnDef, numericUse: boolean): ValueKind {
-  const name = col.name.toLowerCase();
-  const type = col.declaredType.toUpperCase();
-  if (type.includes('DATE') || type.includes('TIME')) return 'date';
-  if (col.affinity === 'INTEGER') return 'integer';
-  if (col.affinity === 'REAL') return 'real';
-  if (col.affinity === 'NUMERIC') return type.includes('DEC') || type.includes('NUM') ? 'real' : 'integer';
-  if (numericUse || NUMERIC_NAME.test(name)) return 'numeric-text';
-  if (DATE_NAME.test(name)) return 'date';
-  return 'text';
-}
-
-/** Ranks kinds so a domain mixing kinds takes the most numeric one (joins compare by affinity). */
-const KIND_RANK: Record<ValueKind, number> = { integer: 4, real: 3, 'numeric-text': 2, date: 1, text: 0 };
-
-function formatDate(rng: Rng): string {
-  const y = rng.int(1990, 2024);
-  const m = rng.int(1, 12);
-  const d = rng.int(1, 28);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-function freshValue(kind: ValueKind, range: [number, number], rng: Rng): Literal {
-  switch (kind) {
-    case 'integer':
-      return rng.int(range[0], range[1]);
-    case 'real':
-      return Math.round((range[0] + rng.next() * (range[1] - range[0])) * 100) / 100;
-    case 'numeric-text':
-      // WikiSQL-style: numbers stored as text, mostly integers, sometimes with a decimal part.
-      return rng.chance(0.85) ? String(rng.int(range[0], range[1])) : (range[0] + rng.next() * (range[1] - range[0])).toFixed(1);
-    case 'date':
-      return formatDate(rng);
-    case 'text':
-      return rng.chance(0.5) ? rng.pick(WORDS) : `${rng.pick(WORDS)} ${rng.pick(WORDS)}`;
-  }
-}
-
-/** A concrete value matching a LIKE / GLOB pattern: wildcards become short random text. */
-function instantiatePattern(pattern: string, op: 'LIKE' | 'GLOB', rng: Rng): string {
-  const many = op === 'LIKE' ? '%' : '*';
-  const one = op === 'LIKE' ? '_' : '?';
-  let out = '';
-  for (const ch of pattern) {
-    if (ch === many) out += rng.chance(0.5) ? '' : rng.pick(WORDS);
-    else if (ch === one) out += rng.pick(['a', 'e', 'o', 'x']);
-    else out += ch;
-  }
-  return out;
-}
-
-function numericOf(v: Literal): number | undefined {
-  if (typeof v === 'number') return v;
-  const n = Number(v.trim());
-  return v.trim() !== '' && Number.isFinite(n) ? n : undefined;
 }
 
 /** A value that satisfies (or nearly satisfies) one gold-query constraint. */
@@ -297,6 +189,14 @@ export function generateRows(schema: Schema, facts: QueryFacts, profile: Synthet
     }
   }
 
+  // Boundary rows first: INSERT OR IGNORE keeps the first of two rows that share a key.
+  const planted = profile.boundary
+    ? boundaryRows(schema, facts, (ref) => {
+        const d = domains.get(uf.find(refKey(ref)))!;
+        return { kind: d.kind, keyLike: d.keyLike, range: d.range };
+      }, profile.boundary, createRng(mixSeeds(seed, 'boundary')))
+    : undefined;
+
   // HAVING count(...) thresholds are only tested when some groups fall short of them.
   const skew = profile.skew || groupRows > 1;
   const questionLiterals = hints.questionLiterals ?? [];
@@ -310,8 +210,8 @@ export function generateRows(schema: Schema, facts: QueryFacts, profile: Synthet
       return { c, k, d, unique, constraints: constraintsByColumn.get(k) ?? [] };
     });
     const rows: SqlValue[][] = Array.from({ length: n }, () => []);
-    for (const { d, unique, constraints } of columns) {
-      const values = unique ? uniqueValues(d, n, rng) : [];
+    for (const { k, d, unique, constraints } of columns) {
+      const values = unique ? uniqueValues(d, n, rng, planted?.used.get(k)) : [];
       for (let r = 0; r < n; r++) {
         let v: SqlValue;
         if (constraints.length > 0 && rng.chance(profile.literalRate)) v = valueForConstraint(rng.pick(constraints), d.kind, rng);
@@ -322,17 +222,18 @@ export function generateRows(schema: Schema, facts: QueryFacts, profile: Synthet
         rows[r]!.push(v);
       }
     }
-    out.push({ table: t, rows });
+    out.push({ table: t, rows: [...(planted?.rows.get(t.name.toLowerCase()) ?? []), ...rows] });
   }
   return out;
 }
 
 /** Distinct values for a unique column: the domain pool first (so joins hit), then fresh values. */
-function uniqueValues(d: Domain, n: number, rng: Rng): Literal[] {
+function uniqueValues(d: Domain, n: number, rng: Rng, avoid: ReadonlySet<string> = new Set()): Literal[] {
   const out: Literal[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<string>(avoid);
   for (const v of rng.shuffle(d.pool)) {
     if (out.length >= n) break;
+    if (seen.has(String(v))) continue;
     seen.add(String(v));
     out.push(v);
   }
@@ -348,12 +249,6 @@ function uniqueValues(d: Domain, n: number, rng: Rng): Literal[] {
     }
   }
   return out;
-}
-
-/** A question literal stored in a column of a given kind (numbers stay numbers only where numeric). */
-function coerce(v: Literal, kind: ValueKind): Literal {
-  if (kind === 'integer' || kind === 'real') return typeof v === 'number' ? v : numericOf(v) ?? v;
-  return String(v);
 }
 
 /** Numbers and quoted phrases in a question ("... after 1995", "... named 'Ann Lee'"). */

@@ -42,6 +42,7 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
   const d = raw.dataset;
   if (isObject(d) && d.kind === 'sample') out.dataset = { kind: 'sample' };
   else if (isObject(d) && d.kind === 'hub' && isString(d.id)) out.dataset = { kind: 'hub', id: d.id };
+  else if (isObject(d) && d.kind === 'synthetic' && isString(d.size) && isString(d.seed)) out.dataset = { kind: 'synthetic', size: d.size, seed: d.seed };
   else if (isObject(d) && d.kind === 'upload') {
     const f = d.file;
     const fileOk = isObject(f) && isString(f.name) && isString(f.text) && Array.isArray(f.columns) && f.columns.every(isString) && isObject(f.mapping) && ['question', 'context', 'answer'].every((k) => isString((f.mapping as Record<string, unknown>)[k]));

@@ -3,6 +3,7 @@
  * that turns it into a TrainingRequest or says, field by field, why it cannot.
  */
 import { DEFAULT_DATASET_ID } from '../dataset/hub';
+import { resolveSyntheticOptions } from '../dataset/synthetic';
 import type { TrainingMode } from '../hints/config';
 import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
@@ -27,7 +28,10 @@ export interface UploadedDataset {
   mapping: ColumnChoice;
 }
 
-export type DatasetChoice = { kind: 'hub'; id: string } | { kind: 'sample' } | { kind: 'upload'; file: UploadedDataset | null };
+/** The synthetic corpus's size and seed, as typed. */
+export type DatasetChoice = { kind: 'hub'; id: string } | { kind: 'sample' } | { kind: 'upload'; file: UploadedDataset | null } | { kind: 'synthetic'; size: string; seed: string };
+
+export const DEFAULT_SYNTHETIC_CHOICE = { kind: 'synthetic', size: '2000', seed: '1' } as const satisfies DatasetChoice;
 
 export interface RewardChoice {
   name: string;
@@ -73,8 +77,23 @@ export function modelSourceOf(model: ModelChoice): ModelSource | { problem: stri
   return token ? { kind: 'hub', repo, token } : { kind: 'hub', repo };
 }
 
+/** The synthetic corpus's options, or the first thing wrong with them. */
+export function syntheticSourceOf(size: string, seed: string): DatasetSource | { problem: string } {
+  for (const [name, text] of [['size', size], ['seed', seed]] as const) {
+    if (!/^-?\d+$/.test(text.trim())) return { problem: `synthetic ${name} must be a whole number, got '${text}'` };
+  }
+  const source = { kind: 'synthetic' as const, size: Number(size), seed: Number(seed) };
+  try {
+    resolveSyntheticOptions(source);
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+  return source;
+}
+
 export function datasetSourceOf(dataset: DatasetChoice): DatasetSource | { problem: string } {
   if (dataset.kind === 'sample') return { kind: 'sample' };
+  if (dataset.kind === 'synthetic') return syntheticSourceOf(dataset.size, dataset.seed);
   if (dataset.kind === 'hub') {
     const id = dataset.id.trim();
     return isDatasetId(id) ? { kind: 'hub', id } : { problem: `"${id}" is not a Hugging Face dataset id (owner/name or owner/name/file.jsonl)` };

@@ -26,7 +26,13 @@ function plural(n: number, word: string): string {
 export function summarizeSetup(setup: Setup): SetupSummary {
   const model = setup.model.kind === 'bundled-tiny' ? 'tiny (bundled)' : setup.model.repo.trim() || '(no repo id)';
   const dataset =
-    setup.dataset.kind === 'sample' ? 'sample (bundled)' : setup.dataset.kind === 'hub' ? setup.dataset.id.trim() || '(no dataset id)' : (setup.dataset.file?.name ?? '(no file chosen)');
+    setup.dataset.kind === 'sample'
+      ? 'sample (bundled)'
+      : setup.dataset.kind === 'hub'
+        ? setup.dataset.id.trim() || '(no dataset id)'
+        : setup.dataset.kind === 'synthetic'
+          ? `synthetic (${setup.dataset.size.trim()} questions, seed ${setup.dataset.seed.trim()})`
+          : (setup.dataset.file?.name ?? '(no file chosen)');
   const rewards = setup.rewards.filter((r) => r.enabled).map((r) => r.name);
   const { config, errors } = validateSettings(setup.settings);
   const prompts = promptsPerStepOf(config);

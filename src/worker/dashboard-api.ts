@@ -19,6 +19,14 @@ export interface DatasetReport {
   byKind: Partial<Record<ProblemKind, number>>;
   /** The first few skipped rows with their reasons (the engine picks how many; 20 is plenty). */
   skippedExamples: RowProblem[];
+  /**
+   * Prompts built for the rows at max_prompt_length, from each question and its schema (never the
+   * gold SQL): how many rows reached the check, how many prompts had their schema pruned to fit,
+   * how many were refused (those rows are skipped, counted in byKind under their reason). Absent
+   * when prompts were not built up front (no model loaded yet, or a set too large to check: its
+   * prompts are then built, and refused ones skipped, as training draws them).
+   */
+  prompts?: { maxPromptLength: number; checked: number; pruned: number; refused: number };
   /** Sizes of the seeded train / held-out split, once made. */
   split?: { train: number; eval: number };
   /** The source column used for each field. */

@@ -9,7 +9,7 @@ import { IndexedDbCheckpointStorage } from '../grpo/checkpoint-idb';
 import { defaultBrowserCache, HubClient, MemoryHubCache } from '../model/hub';
 import { TINY_MODEL_FILES, TINY_MODEL_ID, TINY_MODEL_PATH } from '../model/tiny-model';
 import { browserWorkerFactory } from '../sql/worker-port-browser';
-import { describeSource, parseHubDatasetId, parseUpload } from './trainer-data';
+import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
 import { MODEL_TEXT_FILES, openHubModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 
@@ -60,6 +60,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
     async readDataset(source, onProgress) {
       if (source.kind === 'sample') return loadSampleDataset(`${appRoot()}/`);
       if (source.kind === 'upload') return parseUpload(source);
+      if (source.kind === 'synthetic') return readSyntheticDataset(source);
       const { datasetId, file } = parseHubDatasetId(source.id);
       return fetchHubDataset({
         datasetId,

@@ -17,7 +17,7 @@ import { TINY_MODEL_ID } from '../model/tiny-model';
 import { DEFAULT_TINY_MODEL_DIR, ensureTinyModel } from '../model/tiny-model-node';
 import { Gemma3Tokenizer } from '../model/tokenizer';
 import { nodeWorkerFactory } from '../sql/worker-port-node';
-import { describeSource, parseHubDatasetId, parseUpload } from './trainer-data';
+import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
 import { checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 
@@ -77,6 +77,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
     async readDataset(source, onProgress) {
       if (source.kind === 'sample') return parseDatasetText(await readFile(path.join(repoRoot, 'public', SAMPLE_DATASET_PATH), 'utf8'), { format: 'json' });
       if (source.kind === 'upload') return parseUpload(source);
+      if (source.kind === 'synthetic') return readSyntheticDataset(source);
       const { datasetId, file } = parseHubDatasetId(source.id);
       return fetchHubDataset({
         datasetId,

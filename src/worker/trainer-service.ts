@@ -28,7 +28,7 @@ import { TensorStore } from '../runtime/device';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
-import { datasetFromSplit, prepareDataset } from './trainer-data';
+import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
 import type { CheckpointInfo, DatasetSource, ExportedAdapter, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
@@ -77,6 +77,7 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
   const problems: string[] = [];
   const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
   problems.push(...v.errors);
+  problems.push(...datasetSourceProblems(request.dataset));
   const warnings = [...v.warnings];
   let warmup: SFTConfig | null = null;
   if (request.warmup !== undefined && request.warmup !== null) {
@@ -186,8 +187,12 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
       const parsed = await this.env.readDataset(request.dataset, emit);
+      // Prompts are checked with the run's tokenizer and max_prompt_length: rows no prompt fits are skipped and reported.
+      const prompts = { tokenizer: model.tokenizer, maxPromptLength: config.max_prompt_length };
       const savedSplit = resume?.split ?? warmupResume?.split;
-      const data = savedSplit ? datasetFromSplit(request.dataset, parsed, savedSplit) : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), onProgress: emit });
+      const data = savedSplit
+        ? datasetFromSplit(request.dataset, parsed, savedSplit)
+        : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), prompts, onProgress: emit });
       emit({ type: 'dataset', ...data.report });
 
       const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);

@@ -23,7 +23,9 @@ export type DatasetSource =
   | { kind: 'hub'; id: string }
   | { kind: 'sample' }
   /** Uploaded file contents with an optional column mapping. */
-  | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> };
+  | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> }
+  /** The seeded synthetic corpus (src/dataset/synthetic): `size` questions, the same for the same seed. */
+  | { kind: 'synthetic'; size: number; seed: number };
 
 export interface TrainingRequest {
   model: ModelSource;
@@ -93,7 +95,12 @@ export interface EvalRecord {
   execution_accuracy: number;
   /** Fraction with the full <start_working_out>...<SOLUTION>...</SOLUTION> structure. */
   format_compliance: number;
+  /** Examples evaluated (the two fractions are over these). */
   examples: number;
+  /** Of those, prompts whose schema was pruned to fit max_prompt_length (by the question, never the gold SQL). */
+  prompts_pruned: number;
+  /** Examples of the subset left out: no prompt fits max_prompt_length, or the schema is unusable. */
+  prompts_refused: number;
 }
 
 /** A hint as the dashboard shows it (the store's PolicyHint without its audit history). */

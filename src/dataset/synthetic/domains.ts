@@ -358,7 +358,7 @@ export const DOMAINS: readonly DomainSpec[] = [
         columns: [
           { names: ['name', 'team_name'], role: 'label', pool: 'team', required: true },
           { names: ['city', 'home_city'], role: 'category', pool: 'city', eq: ['from {v}', 'based in {v}'] },
-          { names: ['founded', 'founded_year', 'year_founded'], role: 'year', range: [1870, 2015], discrete: true, phrases: ['founding year'], gt: ['founded after {v}'], lt: ['founded before {v}'], most: ['youngest'], least: ['oldest'] },
+          { names: ['founded_year', 'year_founded'], role: 'year', range: [1870, 2015], discrete: true, phrases: ['founding year'], gt: ['founded after {v}'], lt: ['founded before {v}'], most: ['youngest'], least: ['oldest'] },
           { names: ['stadium_capacity', 'capacity'], role: 'amount', range: [5000, 90000], step: 1000, phrases: ['stadium size'] },
         ],
       },

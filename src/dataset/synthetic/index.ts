@@ -56,7 +56,7 @@ export interface SyntheticCorpus {
 
 /** Join questions weigh more: only instances with several tables can take them. */
 export const DEFAULT_TYPE_WEIGHTS: Readonly<Record<QuestionType, number>> = {
-  list: 0.6,
+  list: 0.5,
   'filter-eq': 1.2,
   compare: 1.3,
   aggregate: 1.2,
@@ -65,7 +65,7 @@ export const DEFAULT_TYPE_WEIGHTS: Readonly<Record<QuestionType, number>> = {
   'group-having': 0.6,
   distinct: 0.6,
   join1: 1.8,
-  join2: 1.4,
+  join2: 2,
 };
 
 interface Resolved {

@@ -8,22 +8,29 @@ import type { InstanceColumn, InstanceTable } from './schema';
 import { POOLS } from './values';
 
 /** Words whose plural is themselves (mass nouns, or already plural). */
-const UNCHANGED = new Set(['pay', 'stock', 'experience', 'attendance', 'audience', 'crowd', 'energy', 'kcal', 'qty', 'aircraft', 'staff', 'gpa', 'GPA', 'sales']);
+const UNCHANGED = new Set(['pay', 'stock', 'experience', 'attendance', 'audience', 'crowd', 'energy', 'kcal', 'km', 'qty', 'aircraft', 'staff', 'gpa', 'GPA', 'sales']);
+/** A phrase ending in a participle ("year built", "goals scored") takes its plural on the word before. */
+const isParticiple = (w: string) => w.endsWith('ed') || ['sold', 'built', 'paid', 'made'].includes(w);
 
 function pluralWord(w: string): string {
+  if (/(ss|us)$/.test(w)) return `${w}es`;
   if (UNCHANGED.has(w) || w.endsWith('s')) return w;
   if (/[^aeiou]y$/.test(w)) return `${w.slice(0, -1)}ies`;
   if (/(x|ch|sh)$/.test(w)) return `${w}es`;
   return `${w}s`;
 }
 
-/** Plural of a noun phrase: "birth year" → "birth years", "year of birth" → "years of birth". */
+/** Plural of a noun phrase: "birth year" → "birth years", "year of birth" → "years of birth", "number of pages" stays. */
 export function pluralize(phrase: string): string {
-  const of = phrase.indexOf(' of ');
+  if (/\bnumber of /.test(phrase)) return phrase;
+  const of = phrase.search(/ (of|per) /);
   const head = of >= 0 ? phrase.slice(0, of) : phrase;
   const tail = of >= 0 ? phrase.slice(of) : '';
   const words = head.split(' ');
-  words[words.length - 1] = pluralWord(words[words.length - 1]!);
+  const participle = isParticiple(words[words.length - 1]!);
+  if (participle && words.length === 1) return phrase;
+  const last = participle ? words.length - 2 : words.length - 1;
+  words[last] = pluralWord(words[last]!);
   return words.join(' ') + tail;
 }
 

@@ -5,7 +5,8 @@
  *
  * Gold SQL style, the same everywhere so that a small model can learn it: upper-case keywords,
  * single-quoted strings, plain numbers, COUNT(*), joins as `FROM a AS T1 JOIN b AS T2 ON ...` with
- * every column qualified, T1 being the table the question is about.
+ * every column qualified, T1 being the table the question is about, and SELECT DISTINCT when a
+ * join can repeat T1's rows (it walks from a parent to its children).
  */
 import type { Rng } from '../../sql/prng';
 import { columnPhrase, fill, literalFor, literalRange, pluralize, sentence, tableNoun, withArticle, type Noun } from './phrases';
@@ -341,7 +342,7 @@ function groupHaving(schema: SchemaInstance, rng: Rng): QuestionDraft | null {
   };
 }
 
-const DISTINCT = ['What are the different {gs} of {pl} {cond}?', 'List the distinct {gs} of {pl} {cond}.', 'Show all unique {gs} among {pl} {cond}.', 'Which {gs} do {pl} {cond} have?', 'Find the different {gs} that {pl} {cond} have.'];
+const DISTINCT = ['What are the different {gs} of {pl} {cond}?', 'List the distinct {gs} of {pl} {cond}.', 'Show all unique {gs} among {pl} {cond}.', 'Which different {gs} do {pl} {cond} have?', 'Find the different {gs} that {pl} {cond} have.'];
 const COUNT_DISTINCT = ['How many different {gs} are there among {pl} {cond}?', 'Count the distinct {gs} of {pl} {cond}.', 'What is the number of unique {gs} of {pl} {cond}?'];
 
 function distinct(schema: SchemaInstance, rng: Rng): QuestionDraft | null {

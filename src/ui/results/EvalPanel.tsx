@@ -1,5 +1,6 @@
 /**
- * Held-out evaluation over the run: execution accuracy and format compliance, plotted by step.
+ * Held-out evaluation over the run: execution accuracy and format compliance, plotted by step, with
+ * how many prompts had their schema pruned to fit max_prompt_length and how many could not be built.
  */
 import type { MetricsRow } from '../../grpo/metrics';
 import { Panel } from '../Panel';
@@ -38,8 +39,14 @@ export function EvalPanel() {
               <span className="stat__value">{percent(latest.format_compliance)}</span>
               <span className="stat__label">format compliance</span>
             </div>
-            <p className="muted stat__note">
+            <p className="muted stat__note" data-testid="eval-prompts">
               Step {latest.step}, {latest.examples} examples
+              {/* Records from checkpoints made before these counts existed lack them. */}
+              {typeof latest.prompts_pruned === 'number' && (
+                <>
+                  ; prompts: {latest.prompts_pruned} with the schema pruned to fit, {latest.prompts_refused} refused (left out)
+                </>
+              )}
             </p>
           </div>
           <LinePlot series={SERIES} select={selectEvals} label="Execution accuracy and format compliance by step" yRange={[0, 1]} appendOnly={false} />

@@ -1,12 +1,13 @@
 /**
- * Which Text-to-SQL rows to train on: a hub dataset, the shipped sample, or an uploaded file (with
- * a column mapping when its names differ), and the engine's count of usable and skipped rows.
+ * Which Text-to-SQL rows to train on: a hub dataset, the shipped sample, the seeded synthetic
+ * corpus, or an uploaded file (with a column mapping when its names differ), and the engine's count
+ * of usable and skipped rows.
  */
 import type { ProblemKind } from '../../dataset/types';
 import type { DatasetReport } from '../../worker/dashboard-api';
 import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
-import { DEFAULT_DATASET_ID, isDatasetId, type FieldName, type UploadedDataset } from '../run-request';
+import { DEFAULT_DATASET_ID, DEFAULT_SYNTHETIC_CHOICE, isDatasetId, syntheticSourceOf, type FieldName, type UploadedDataset } from '../run-request';
 import { useAppStore } from '../store-context';
 import { isActive } from '../training-state';
 
@@ -23,7 +24,9 @@ const PROBLEM_LABELS: Record<ProblemKind, string> = {
   'gold-rejected': 'gold SQL is not one read-only query',
   'gold-error': 'gold SQL fails on the test databases',
   'gold-timeout': 'gold SQL runs too long',
-  'too-long': 'prompt too long',
+  'too-long': 'prompt too long even with the schema pruned',
+  'no-schema-link': 'prompt too long, and the question names nothing of the schema',
+  'budget-too-small': 'max_prompt_length below the system prompt and question',
 };
 
 export function DatasetPanel() {
@@ -66,6 +69,14 @@ export function DatasetPanel() {
           </span>
         </label>
         <label className="choice">
+          <input type="radio" name="dataset-kind" checked={dataset.kind === 'synthetic'} onChange={() => setDataset(DEFAULT_SYNTHETIC_CHOICE)} data-testid="dataset-synthetic" />
+          <span>
+            <strong>Synthetic (generated)</strong>
+            <span className="choice__note">Seeded questions with gold SQL over ten everyday schemas; works offline.</span>
+          </span>
+        </label>
+        {dataset.kind === 'synthetic' && <SyntheticOptions size={dataset.size} seed={dataset.seed} onChange={(size, seed) => setDataset({ kind: 'synthetic', size, seed })} />}
+        <label className="choice">
           <input type="radio" name="dataset-kind" checked={dataset.kind === 'upload'} onChange={() => setDataset({ kind: 'upload', file: null })} data-testid="dataset-upload" />
           <span>
             <strong>Upload a file</strong>
@@ -90,6 +101,25 @@ export function DatasetPanel() {
       <DatasetCheck />
       <ProgressList area="dataset" />
     </Panel>
+  );
+}
+
+function SyntheticOptions({ size, seed, onChange }: { size: string; seed: string; onChange: (size: string, seed: string) => void }) {
+  const checked = syntheticSourceOf(size, seed);
+  const problem = 'problem' in checked ? checked.problem : null;
+  return (
+    <div className="choice__body">
+      <label className="field">
+        <span className="field__label">Questions</span>
+        <input type="text" inputMode="numeric" value={size} onChange={(e) => onChange(e.target.value, seed)} aria-invalid={problem?.includes('size') ?? false} data-testid="synthetic-size" />
+      </label>
+      <label className="field">
+        <span className="field__label">Seed</span>
+        <input type="text" inputMode="numeric" value={seed} onChange={(e) => onChange(size, e.target.value)} aria-invalid={problem?.includes('seed') ?? false} data-testid="synthetic-seed" />
+        <span className="field__help">The same seed gives the same questions and schemas.</span>
+      </label>
+      {problem && <span className="field__error">{problem}</span>}
+    </div>
   );
 }
 
@@ -150,6 +180,12 @@ function DatasetReportView({ report }: { report: DatasetReport }) {
       {report.split && (
         <p className="muted">
           Split: {report.split.train.toLocaleString('en-US')} for training, {report.split.eval.toLocaleString('en-US')} held out for evaluation.
+        </p>
+      )}
+      {report.prompts && (
+        <p className="muted" data-testid="dataset-prompts">
+          Prompts at max_prompt_length {report.prompts.maxPromptLength}: {report.prompts.pruned.toLocaleString('en-US')} of {report.prompts.checked.toLocaleString('en-US')} with the schema pruned to
+          fit, {report.prompts.refused.toLocaleString('en-US')} refused.
         </p>
       )}
       {kinds.length > 0 && (

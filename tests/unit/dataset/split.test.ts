@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitExamples } from '../../../src/dataset/split';
 
-const rows = Array.from({ length: 200 }, (_, i) => ({ id: `r#${i}`, question: `q${i}`, context: `CREATE TABLE t${i % 150} (a INT)`, answer: `SELECT a FROM t${i % 150}` }));
+// 150 schemas; 50 of them carry a second question with a different gold query.
+const rows = Array.from({ length: 200 }, (_, i) => ({ id: `r#${i}`, question: `q${i}`, context: `CREATE TABLE t${i % 150} (a INT, b INT)`, answer: i < 150 ? `SELECT a FROM t${i % 150}` : `SELECT b FROM t${i % 150}` }));
 
 describe('splitExamples', () => {
   it('is deterministic in the seed and does not depend on row order', () => {
@@ -16,17 +17,23 @@ describe('splitExamples', () => {
     const s = splitExamples(rows, { seed: 7, heldOut: 0.2 });
     expect(s.train.length + s.heldOut.length).toBe(200);
     expect(new Set([...s.train, ...s.heldOut].map((r) => r.id)).size).toBe(200);
-    // Groups of two (same context and gold) may overshoot by one.
+    // Schemas of two rows may overshoot by one.
     expect(s.heldOut.length).toBeGreaterThanOrEqual(40);
     expect(s.heldOut.length).toBeLessThanOrEqual(41);
     const idx = (r: { id: string }) => Number(r.id.slice(2));
     expect(s.heldOut.map(idx)).toEqual([...s.heldOut.map(idx)].sort((x, y) => x - y));
   });
 
-  it('keeps rows with the same context and gold query on the same side', () => {
-    const s = splitExamples(rows, { seed: 3, heldOut: 50 });
-    const heldAnswers = new Set(s.heldOut.map((r) => r.answer));
-    expect(s.train.some((r) => heldAnswers.has(r.answer))).toBe(false);
+  it('puts every row of one schema on the same side, whatever its gold query', () => {
+    for (const seed of [3, 4, 5]) {
+      const s = splitExamples(rows, { seed, heldOut: 50 });
+      const heldContexts = new Set(s.heldOut.map((r) => r.context));
+      expect(s.train.filter((r) => heldContexts.has(r.context))).toEqual([]);
+      // Some held-out schema has two questions with different gold queries, both held out.
+      const pairs = s.heldOut.filter((r) => Number(r.id.slice(2)) >= 150);
+      expect(pairs.length).toBeGreaterThan(0);
+      for (const p of pairs) expect(s.heldOut.some((r) => r.context === p.context && r.answer !== p.answer)).toBe(true);
+    }
   });
 
   it('accepts a count and rejects nonsense', () => {

@@ -48,4 +48,32 @@ describe('validateRows', () => {
     expect(r.counts.valid).toBe(4);
     expect(r.counts.byKind['gold-error']).toBeUndefined();
   });
+
+  it('with a prompt check, skips rows no prompt fits under the check\'s kind and reason, and counts pruned prompts', async () => {
+    const rows = [
+      good,
+      { question: 'q', context: 'CREATE TABLE t (a INT', answer: 'SELECT a FROM t' }, // bad schema: never reaches the check
+      { question: 'Why?', context: 'CREATE TABLE t (a INT)', answer: 'SELECT a FROM t' },
+      { question: 'Wide?', context: 'CREATE TABLE t (a INT)', answer: 'SELECT a FROM t' },
+      { question: 'Pruned?', context: 'CREATE TABLE t (a INT)', answer: 'SELECT a FROM t' },
+    ];
+    const seen: string[] = [];
+    const r = await validateRows(parseDatasetText(rows.map((x) => JSON.stringify(x)).join('\n'), { format: 'jsonl' }), {
+      source: 's',
+      checkPrompt: (row) => {
+        seen.push(row.question);
+        if (row.question === 'Why?') return { ok: false, kind: 'no-schema-link', reason: 'the question names no table or column' };
+        if (row.question === 'Wide?') return { ok: false, kind: 'too-long', reason: 'prompt needs 300 tokens' };
+        return { ok: true, pruned: row.question === 'Pruned?' };
+      },
+    });
+    expect(seen).toEqual([good.question, 'Why?', 'Wide?', 'Pruned?']);
+    expect(r.examples.map((e) => e.id)).toEqual(['s#0', 's#4']);
+    expect(r.skipped).toEqual([
+      { index: 1, kind: 'bad-schema', reason: expect.stringMatching(/unbalanced/) },
+      { index: 2, kind: 'no-schema-link', reason: 'the question names no table or column' },
+      { index: 3, kind: 'too-long', reason: 'prompt needs 300 tokens' },
+    ]);
+    expect(r.counts).toEqual({ total: 5, valid: 2, skipped: 3, byKind: { 'bad-schema': 1, 'no-schema-link': 1, 'too-long': 1 }, prompts: { checked: 4, pruned: 1, refused: 2 } });
+  });
 });

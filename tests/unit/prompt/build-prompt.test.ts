@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import { buildPrompt, compactSql } from '../../../src/prompt/build-prompt';
+import { buildPrompt, compactSql, type PromptInput } from '../../../src/prompt/build-prompt';
 import { SOLUTION_END, SOLUTION_START, SYSTEM_PROMPT } from '../../../src/prompt/format';
 
 /** A stand-in tokenizer: one token per word or punctuation mark. */
 const words = (text: string) => text.match(/\w+|[^\w\s]/g)?.length ?? 0;
 
-const spider = {
+const spider: PromptInput = {
   question: 'What are the names of singers who performed in 2014?',
   context:
     'CREATE TABLE singer (singer_id INTEGER, name VARCHAR, country VARCHAR); CREATE TABLE concert (concert_id INTEGER, year VARCHAR); CREATE TABLE singer_in_concert (concert_id INTEGER, singer_id INTEGER); CREATE TABLE stadium (stadium_id INTEGER, location VARCHAR, name VARCHAR, capacity INTEGER, highest INTEGER, lowest INTEGER, average INTEGER)',
-  answer: 'SELECT T1.name FROM singer AS T1 JOIN singer_in_concert AS T2 ON T1.singer_id = T2.singer_id JOIN concert AS T3 ON T2.concert_id = T3.concert_id WHERE T3.year = 2014',
 };
 
 describe('buildPrompt', () => {
@@ -30,41 +29,96 @@ describe('buildPrompt', () => {
     expect(SYSTEM_PROMPT).toContain(SOLUTION_END);
   });
 
-  it('drops the hint first, then tables the gold query never names, largest first', () => {
+  it('drops the hint first, then the tables the question does not link to, and says why', () => {
     const full = buildPrompt(spider, { countTokens: words, maxPromptTokens: 10_000, hint: 'a b c d e f g h' });
     if (!full.ok) throw new Error('unexpected');
     const r = buildPrompt(spider, { countTokens: words, maxPromptTokens: full.tokens - 20, hint: 'a b c d e f g h' });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.steps.map((s) => s.kind)).toEqual(['drop-hint', 'drop-table']);
+    expect(r.steps.map((s) => s.kind)).toEqual(['drop-hint', 'prune-table']);
     expect(r.droppedTables).toEqual(['stadium']);
+    expect(r.tables).toEqual(['singer', 'concert', 'singer_in_concert']);
+    const prune = r.steps[1]!;
+    if (prune.kind !== 'prune-table') throw new Error('unexpected');
+    expect(prune).toMatchObject({ table: 'stadium', role: 'unlinked', score: 0, why: [] });
+    // The saving is what the table's statement costs in this prompt (its line and separator).
+    expect(prune.tokensSaved).toBe(words(`${spider.context.slice(spider.context.indexOf('CREATE TABLE stadium'))};`));
     expect(r.messages[1]!.content).not.toContain('stadium');
     expect(r.messages[1]!.content).not.toContain('Hint:');
-    // The tables the gold query uses are all still there, whole.
+    // The tables that stay are whole.
     for (const t of ['singer (singer_id INTEGER, name VARCHAR, country VARCHAR)', 'concert (concert_id INTEGER, year VARCHAR)', 'singer_in_concert (concert_id INTEGER, singer_id INTEGER)']) {
       expect(r.messages[1]!.content).toContain(t);
     }
     expect(r.tokens).toBeLessThanOrEqual(full.tokens - 20);
   });
 
-  it('never drops a table without a gold query to prove it unneeded, and says "too long"', () => {
-    const { answer: _, ...noGold } = spider;
-    const full = buildPrompt(noGold, { countTokens: words, maxPromptTokens: 10_000 });
+  it('keeps the linked table, then its join table, when the budget tightens', () => {
+    const full = buildPrompt(spider, { countTokens: words, maxPromptTokens: 10_000 });
     if (!full.ok) throw new Error('unexpected');
-    const r = buildPrompt(noGold, { countTokens: words, maxPromptTokens: full.tokens - 5 });
-    expect(r).toMatchObject({ ok: false, reason: 'too-long', tokens: full.tokens, budget: full.tokens - 5 });
-    if (!r.ok && r.reason === 'too-long') expect(r.message).toMatch(/schema is never cut/);
+    const sizes = (names: string[]) => {
+      const r = buildPrompt({ question: spider.question, context: spider.context.split('; ').filter((s) => names.some((n) => s.startsWith(`CREATE TABLE ${n} (`))).join('; ') }, { countTokens: words, maxPromptTokens: 10_000 });
+      if (!r.ok) throw new Error('unexpected');
+      return r.tokens;
+    };
+    // Room for singer and singer_in_concert only: concert (linked by the year alone, below the
+    // threshold) goes, the join table of the linked table stays.
+    const r = buildPrompt(spider, { countTokens: words, maxPromptTokens: sizes(['singer', 'singer_in_concert']) });
+    expect(r).toMatchObject({ ok: true, tables: ['singer', 'singer_in_concert'], droppedTables: ['stadium', 'concert'] });
+    if (r.ok) expect(r.steps.filter((s) => s.kind === 'prune-table').map((s) => s.kind === 'prune-table' && [s.table, s.role])).toEqual([['stadium', 'unlinked'], ['concert', 'unlinked']]);
+    // Room for the linked table alone.
+    const alone = buildPrompt(spider, { countTokens: words, maxPromptTokens: sizes(['singer']) });
+    expect(alone).toMatchObject({ ok: true, tables: ['singer'] });
+    // Not even that: refused, naming what it would not drop.
+    const refused = buildPrompt(spider, { countTokens: words, maxPromptTokens: sizes(['singer']) - 1 });
+    expect(refused).toMatchObject({ ok: false, reason: 'too-long' });
+    if (!refused.ok) expect(refused.message).toMatch(/\(singer\)/);
   });
 
-  it('returns too-long rather than cutting a needed table', () => {
-    const r = buildPrompt(spider, { countTokens: words, maxPromptTokens: 60 });
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toBe('too-long');
-    if (!r.ok && r.reason === 'too-long') expect(r.steps.map((s) => s.kind)).toEqual(['drop-table']);
+  it('refuses a budget that not even the system prompt and question fit', () => {
+    const floor = words(SYSTEM_PROMPT) + words(`Database schema:\n\n\nQuestion: ${spider.question}`) + 16;
+    const r = buildPrompt(spider, { countTokens: words, maxPromptTokens: floor - 1 });
+    expect(r).toMatchObject({ ok: false, reason: 'budget-too-small', tokens: floor, budget: floor - 1 });
+    if (!r.ok) expect(r.message).toMatch(/system prompt and question alone take \d+ tokens/);
+    expect(buildPrompt(spider, { countTokens: words, maxPromptTokens: 5 })).toMatchObject({ ok: false, reason: 'budget-too-small' });
+  });
+
+  it('refuses to prune when the question names nothing of the schema', () => {
+    const unrelated = { question: 'Why is the sky blue?', context: spider.context };
+    const full = buildPrompt(unrelated, { countTokens: words, maxPromptTokens: 10_000 });
+    if (!full.ok) throw new Error('unexpected');
+    expect(buildPrompt(unrelated, { countTokens: words, maxPromptTokens: full.tokens })).toMatchObject({ ok: true, droppedTables: [] });
+    const r = buildPrompt(unrelated, { countTokens: words, maxPromptTokens: full.tokens - 1 });
+    expect(r).toMatchObject({ ok: false, reason: 'no-schema-link' });
+    if (!r.ok) expect(r.message).toMatch(/names no table or column/);
+  });
+
+  it('does not prune a one-table schema: too long', () => {
+    const one = { question: 'How many singers are there?', context: 'CREATE TABLE singer (singer_id INTEGER, name VARCHAR, country VARCHAR)' };
+    const full = buildPrompt(one, { countTokens: words, maxPromptTokens: 10_000 });
+    if (!full.ok) throw new Error('unexpected');
+    const r = buildPrompt(one, { countTokens: words, maxPromptTokens: full.tokens - 1 });
+    expect(r).toMatchObject({ ok: false, reason: 'too-long', tokens: full.tokens });
+    if (!r.ok) expect(r.message).toMatch(/one table/);
+  });
+
+  it('puts back a dropped table that fits again once later drops freed enough', () => {
+    const context = `${spider.context}; CREATE TABLE tiny (x INTEGER)`;
+    const subset = (names: string[]) => context.split('; ').filter((s) => names.some((n) => s.startsWith(`CREATE TABLE ${n} (`))).join('; ');
+    const cost = (names: string[]) => {
+      const r = buildPrompt({ question: spider.question, context: subset(names) }, { countTokens: words, maxPromptTokens: 10_000 });
+      if (!r.ok) throw new Error('unexpected');
+      return r.tokens;
+    };
+    // Drop order (least needed first): stadium and tiny (unlinked, largest first), then concert
+    // (unlinked, a weak year link). The budget needs stadium and concert gone, so tiny is dropped
+    // on the way and then put back.
+    const budget = cost(['singer', 'singer_in_concert', 'tiny']);
+    const r = buildPrompt({ question: spider.question, context }, { countTokens: words, maxPromptTokens: budget });
+    expect(r).toMatchObject({ ok: true, droppedTables: ['stadium', 'concert'], tables: ['singer', 'singer_in_concert', 'tiny'], tokens: budget });
   });
 
   it('compacts whitespace first when a character-based count is over budget', () => {
-    const spaced = { question: 'How   many\n\n heads?', context: 'CREATE TABLE head (\n    age   INTEGER,\n    name VARCHAR DEFAULT \'a  b\'\n)', answer: 'SELECT count(*) FROM head' };
+    const spaced = { question: 'How   many\n\n heads?', context: 'CREATE TABLE head (\n    age   INTEGER,\n    name VARCHAR DEFAULT \'a  b\'\n)' };
     const chars = (t: string) => t.length;
     const full = buildPrompt(spaced, { countTokens: chars, maxPromptTokens: 100_000 });
     if (!full.ok) throw new Error('unexpected');

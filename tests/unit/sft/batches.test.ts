@@ -3,9 +3,9 @@ import { buildSftMicroBatches, type SftItem } from '../../../src/sft/batches';
 import { validateSftConfig } from '../../../src/sft/config';
 
 const items: SftItem[] = [
-  { promptIds: [2, 10, 11, 12], completionIds: [20, 21, 106], truncated: false },
-  { promptIds: [2, 13], completionIds: [22, 106], truncated: false },
-  { promptIds: [2, 14, 15, 16, 17, 18], completionIds: [23, 24, 25, 26, 106], truncated: false },
+  { promptIds: [2, 10, 11, 12], completionIds: [20, 21, 106], truncated: false, prunedTables: [] },
+  { promptIds: [2, 13], completionIds: [22, 106], truncated: false, prunedTables: [] },
+  { promptIds: [2, 14, 15, 16, 17, 18], completionIds: [23, 24, 25, 26, 106], truncated: false, prunedTables: [] },
 ];
 
 describe('SFT micro-batches', () => {

@@ -18,9 +18,11 @@ describe('generateRows', () => {
   });
 
   it('gives every table rows within the profile and one value per column', () => {
-    for (const { table, rows } of generateRows(schema, facts, profile, 1)) {
-      expect(rows.length).toBeGreaterThanOrEqual(profile.rows[0]);
-      expect(rows.length).toBeLessThanOrEqual(profile.rows[1]);
+    // Random rows only: boundary rows (boundary-rows.test.ts) come on top of the profile's count.
+    const { boundary: _boundary, ...plain } = profile;
+    for (const { table, rows } of generateRows(schema, facts, plain, 1)) {
+      expect(rows.length).toBeGreaterThanOrEqual(plain.rows[0]);
+      expect(rows.length).toBeLessThanOrEqual(plain.rows[1]);
       for (const row of rows) expect(row).toHaveLength(table.columns.length);
     }
   });

@@ -37,7 +37,7 @@ function sampleState(step: number): CheckpointState {
     prompts: { rng: Rng.fromSeed(1, 'prompts').getState(), order: [2, 0, 1], cursor: 1, epoch: 0, tooLong: ['sample#4'] },
     numTokens: 1234,
     metrics: [{ step: 1, loss: 0.5, grad_norm: NaN, reward: -Infinity }],
-    evals: [{ step: 0, execution_accuracy: 0.25, format_compliance: 0.5, examples: 4 }],
+    evals: [{ step: 0, execution_accuracy: 0.25, format_compliance: 0.5, examples: 4, prompts_pruned: 1, prompts_refused: 2 }],
     hints: null,
     pendingBatch: null,
     lora: new Map(keys.map((k) => [k, { shape: [2, 3], values: values(6) }])),

@@ -89,6 +89,10 @@ describe('TrainerService', () => {
     for (const t of ['phase', 'progress', 'dataset', 'eval', 'groups', 'metrics', 'hints', 'checkpoint']) expect(types.has(t as never), t).toBe(true);
     const dataset = events.find((e) => e.type === 'dataset')!;
     expect(dataset).toMatchObject({ source: 'first-24.json', total: 24, usable: 24, split: { train: 22, eval: 2 } });
+    // Every row's prompt was built up front at the run's max_prompt_length (default 256).
+    expect(dataset.type === 'dataset' && dataset.prompts).toEqual({ maxPromptLength: 256, checked: 24, pruned: 0, refused: 0 });
+    const evaluation = events.find((e) => e.type === 'eval')!;
+    expect(evaluation.type === 'eval' && evaluation.record).toMatchObject({ examples: 2, prompts_pruned: 0, prompts_refused: 0 });
     const row = events.find((e) => e.type === 'metrics')!;
     expect(row.type === 'metrics' && row.row).toHaveProperty('rewards/match_format_approximately/mean');
     const [ckpt] = await service.listCheckpoints();

@@ -25,6 +25,12 @@ describe('setup across reloads', () => {
     expect(parseStoredSetup(serializeSetup(tinyRun), INITIAL_SETUP)).toEqual(tinyRun);
   });
 
+  it('keeps the synthetic corpus size and seed as typed', () => {
+    const synthetic = { ...tinyRun, dataset: { kind: 'synthetic', size: '500', seed: '7' } } as const;
+    expect(parseStoredSetup(serializeSetup(synthetic), INITIAL_SETUP)).toEqual(synthetic);
+    expect(parseStoredSetup(JSON.stringify({ dataset: { kind: 'synthetic', size: 500 } }), INITIAL_SETUP).dataset).toEqual(INITIAL_SETUP.dataset);
+  });
+
   it('never stores the hub token', () => {
     const text = serializeSetup({ ...INITIAL_SETUP, model: { kind: 'hub', repo: 'me/private-gemma', token: 'hf_secret' } });
     expect(text).not.toContain('hf_secret');

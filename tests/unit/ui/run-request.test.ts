@@ -33,6 +33,20 @@ describe('training request', () => {
     });
   });
 
+  it('the synthetic corpus with its size and seed, each checked', () => {
+    const built = buildTrainingRequest(setup({ dataset: { kind: 'synthetic', size: ' 1500 ', seed: '-3' } }));
+    expect('request' in built && built.request.dataset).toEqual({ kind: 'synthetic', size: 1500, seed: -3 });
+    const problem = (size: string, seed: string) => {
+      const b = buildTrainingRequest(setup({ dataset: { kind: 'synthetic', size, seed } }));
+      return 'problems' in b ? b.problems.dataset : undefined;
+    };
+    expect(problem('many', '1')).toEqual(["synthetic size must be a whole number, got 'many'"]);
+    expect(problem('100', '1.5')).toEqual(["synthetic seed must be a whole number, got '1.5'"]);
+    expect(problem('0', '1')).toEqual(['synthetic corpus: size must be a whole number from 1 to 200000, got 0']);
+    expect(problem('200001', '1')).toEqual(['synthetic corpus: size must be a whole number from 1 to 200000, got 200001']);
+    expect(problem('99999999999999999999', '1')![0]).toMatch(/size must be a whole number from 1 to 200000/);
+  });
+
   it('sends the hub token only when one is given', () => {
     const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'me/gemma', token: ' hf_x ' } }));
     expect('request' in built && built.request.model).toEqual({ kind: 'hub', repo: 'me/gemma', token: 'hf_x' });

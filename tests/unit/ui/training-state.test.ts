@@ -50,9 +50,9 @@ describe('applyEvent', () => {
 
   it('records eval results by step, hints with their step, checkpoints once per id', () => {
     const s = applyEvents(INITIAL_TRAINING_STATE, [
-      { type: 'eval', record: { step: 10, execution_accuracy: 0.2, format_compliance: 0.5, examples: 20 } },
-      { type: 'eval', record: { step: 0, execution_accuracy: 0.1, format_compliance: 0.3, examples: 20 } },
-      { type: 'eval', record: { step: 10, execution_accuracy: 0.25, format_compliance: 0.5, examples: 20 } },
+      { type: 'eval', record: { step: 10, execution_accuracy: 0.2, format_compliance: 0.5, examples: 20, prompts_pruned: 0, prompts_refused: 0 } },
+      { type: 'eval', record: { step: 0, execution_accuracy: 0.1, format_compliance: 0.3, examples: 20, prompts_pruned: 0, prompts_refused: 0 } },
+      { type: 'eval', record: { step: 10, execution_accuracy: 0.25, format_compliance: 0.5, examples: 20, prompts_pruned: 0, prompts_refused: 0 } },
       { type: 'hints', step: 4, hints: [{ id: 'h1', hint_type: 'prefer', pattern: 'agg:COUNT', description: 'COUNT', weight: 0.3, tables: [], evidence_count: 2, pinned: false }] },
       { type: 'checkpoint', id: 'ck-10', step: 10 },
       { type: 'checkpoint', id: 'ck-10', step: 10 },
