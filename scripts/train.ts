@@ -1,8 +1,9 @@
 /**
  * Headless GRPO training in Node, with the same trainer as the app's engine worker.
  *
- *   npm run train -- --model <hub-id|dir|tiny> --dataset <sample|synthetic|hub-id|file> --steps N --backend wasm|webgpu
+ *   npm run train -- [--model <demo|tiny|hub-id|dir>] [--dataset <synthetic|sample|hub-id|file>] [--steps N] [--backend wasm|webgpu]
  *                    [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+ *                    [--warmup-steps N] [--warmup-set key=value ...]
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
  *                    [--eval-examples N] [--cache-dir dir] [--token hf_...]
  *
@@ -18,9 +19,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GRPOConfigInput } from '../src/grpo/config';
+import type { SFTConfigInput } from '../src/sft/config';
 import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../src/grpo/metrics';
 import { isTrainingMode, type TrainingMode } from '../src/hints/config';
 import { MAX_SYNTHETIC_SIZE } from '../src/dataset/synthetic';
+import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
 import { datasetSourceProblems } from '../src/worker/trainer-data';
@@ -31,9 +34,15 @@ import { requireNodeWebGPU } from './lib/node-gpu';
 
 const SYNTHETIC_DEFAULTS = { size: 2000, seed: 1 };
 
-const USAGE = `usage: npm run train -- --model <hub-id|dir|tiny> --dataset <sample|synthetic|hub-id|file> --steps N --backend wasm|webgpu
+const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--dataset <synthetic|sample|hub-id|file>] [--steps N] [--backend wasm|webgpu]
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
+  [--warmup-steps N] [--warmup-set key=value ...]
   [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...]
+
+  defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
+            before --config and --set), --dataset synthetic, --backend wasm
+  --warmup-steps N      a supervised warm-up (SFT) of the LoRA adapter for N steps before GRPO
+  --warmup-set k=v      a warm-up setting under TRL SFTConfig's names (learning_rate, per_device_train_batch_size, ...)
 
   --dataset synthetic   the seeded synthetic Text-to-SQL corpus: --synthetic-size questions (default ${SYNTHETIC_DEFAULTS.size},
                         at most ${MAX_SYNTHETIC_SIZE}) generated from --synthetic-seed (default ${SYNTHETIC_DEFAULTS.seed}); the same seed gives the same corpus`;
@@ -58,6 +67,7 @@ interface CliOptions {
   resume?: string;
   evalExamples: number;
   cacheDir: string;
+  warmup?: SFTConfigInput;
 }
 
 function parseValue(text: string): unknown {
@@ -71,6 +81,7 @@ function parseValue(text: string): unknown {
 async function parseArgs(argv: string[]): Promise<CliOptions> {
   const single = new Map<string, string>();
   const sets: string[] = [];
+  const warmupSets: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') throw new UsageError(USAGE);
@@ -79,16 +90,15 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
     i++;
     if (a === '--set') sets.push(value);
-    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token'].includes(a)) single.set(a.slice(2), value);
+    else if (a === '--warmup-set') warmupSets.push(value);
+    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--warmup-steps'].includes(a)) single.set(a.slice(2), value);
     else throw new UsageError(`unknown option ${a}\n${USAGE}`);
   }
-  for (const required of ['model', 'dataset', 'backend']) if (!single.has(required)) throw new UsageError(`--${required} is required\n${USAGE}`);
-
-  const modelArg = single.get('model')!;
+  const modelArg = single.get('model') ?? 'demo';
   const token = single.get('token') ?? process.env.HF_TOKEN;
   const model: ModelSource =
-    modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}) };
-  const datasetArg = single.get('dataset')!;
+    modelArg === 'demo' ? { kind: 'bundled-demo' } : modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}) };
+  const datasetArg = single.get('dataset') ?? 'synthetic';
   if (datasetArg !== 'synthetic' && (single.has('synthetic-size') || single.has('synthetic-seed'))) throw new UsageError('--synthetic-size and --synthetic-seed go with --dataset synthetic');
   const dataset: DatasetSource =
     datasetArg === 'sample'
@@ -101,16 +111,17 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
   const datasetProblems = datasetSourceProblems(dataset);
   if (datasetProblems.length > 0) throw new UsageError(datasetProblems.join('; '));
 
-  const backend = single.get('backend')!;
+  const backend = single.get('backend') ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'webgpu') throw new UsageError(`--backend must be wasm or webgpu, got ${backend}`);
   const mode = single.get('mode') ?? 'lora';
   if (!isTrainingMode(mode)) throw new UsageError(`--mode must be lora, hints or both, got ${mode}`);
 
-  let config: Record<string, unknown> = {};
+  // The demo model learns with its own settings (the Gemma-3-1B recipe's are for a model 300× larger).
+  let config: Record<string, unknown> = model.kind === 'bundled-demo' ? { ...DEMO_GRPO_CONFIG } : {};
   if (single.has('config')) {
     const file = single.get('config')!;
     try {
-      config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      config = { ...config, ...(JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) };
     } catch (e) {
       throw new UsageError(`--config ${file}: ${(e as Error).message}`);
     }
@@ -122,6 +133,16 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     config[s.slice(0, eq)] = parseValue(s.slice(eq + 1));
   }
   if (single.has('steps')) config.max_steps = parseValue(single.get('steps')!);
+  let warmup: Record<string, unknown> | undefined;
+  if (single.has('warmup-steps') || warmupSets.length > 0) {
+    warmup = {};
+    for (const s of warmupSets) {
+      const eq = s.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--warmup-set expects key=value, got ${JSON.stringify(s)}`);
+      warmup[s.slice(0, eq)] = parseValue(s.slice(eq + 1));
+    }
+    if (single.has('warmup-steps')) warmup.max_steps = parseValue(single.get('warmup-steps')!);
+  }
 
   const rewardsArg = single.get('rewards') ?? 'default';
   const rewards =
@@ -147,6 +168,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     resume: single.get('resume'),
     evalExamples,
     cacheDir: path.resolve(single.get('cache-dir') ?? path.join(os.homedir(), '.cache', 'webgrpo', 'hub')),
+    ...(warmup ? { warmup: warmup as SFTConfigInput } : {}),
   };
 }
 
@@ -178,7 +200,7 @@ async function main(): Promise<number> {
   }
   await mkdir(o.out, { recursive: true });
   const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: o.cacheDir, checkpointDir: path.join(o.out, 'checkpoints'), evalExamples: o.evalExamples }));
-  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}) };
+  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}), ...(o.warmup ? { warmup: o.warmup } : {}) };
   const maxSteps = Number(o.config.max_steps ?? 50);
   const rows: MetricsRow[] = [];
   const evals: EvalRecord[] = [];
@@ -189,6 +211,12 @@ async function main(): Promise<number> {
       case 'metrics':
         rows.push(e.row);
         console.log(metricsLine(e.row, maxSteps));
+        break;
+      case 'warmup-metrics':
+        console.log(`warm-up step ${e.row.step}  loss ${fmt(e.row.loss)}  grad_norm ${fmt(e.row.grad_norm)}  learning_rate ${fmt(e.row.learning_rate, 8)}  epoch ${fmt(e.row.epoch, 2)}  ${fmt(e.row.step_time, 2)}s`);
+        break;
+      case 'warmup-eval':
+        console.error(`warm-up eval at step ${e.record.step}: execution_accuracy ${fmt(e.record.execution_accuracy, 3)}  format_compliance ${fmt(e.record.format_compliance, 3)}  (${e.record.examples} held-out examples)`);
         break;
       case 'eval':
         evals.push(e.record);

@@ -7,6 +7,7 @@ import { fetchHubDataset } from '../dataset/hub';
 import { loadSampleDataset } from '../dataset/sample';
 import { IndexedDbCheckpointStorage } from '../grpo/checkpoint-idb';
 import { defaultBrowserCache, HubClient, MemoryHubCache } from '../model/hub';
+import { DEMO_MODEL_FILES, DEMO_MODEL_ID, DEMO_MODEL_PATH } from '../model/demo-model';
 import { TINY_MODEL_FILES, TINY_MODEL_ID, TINY_MODEL_PATH } from '../model/tiny-model';
 import { browserWorkerFactory } from '../sql/worker-port-browser';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
@@ -20,17 +21,24 @@ function appRoot(): string {
   return new URL(import.meta.env.BASE_URL ?? '/', self.location.origin).href.replace(/\/+$/, '');
 }
 
+/** The models that ship with the app: their repo-like id, folder under the app's URL and files. */
+const BUNDLED = {
+  tiny: { id: TINY_MODEL_ID, path: TINY_MODEL_PATH, files: TINY_MODEL_FILES },
+  demo: { id: DEMO_MODEL_ID, path: DEMO_MODEL_PATH, files: DEMO_MODEL_FILES },
+} as const;
+
 /**
- * A HubClient for the bundled tiny model: the same download, verification and loading code as a
- * hub repo, with resolve URLs mapped onto <app>/models/tiny-gemma3/. Only the model's own files
- * exist there; anything else (e.g. a shard index) is answered 404 without asking the server, whose
+ * A HubClient for a bundled model: the same download, verification and loading code as a hub
+ * repo, with resolve URLs mapped onto <app>/models/<folder>/. Only the model's own files exist
+ * there; anything else (e.g. a shard index) is answered 404 without asking the server, whose
  * single-page fallback would answer index.html.
  */
-export function bundledTinyClient(root = appRoot(), doFetch: typeof fetch = (i, init) => fetch(i, init)): HubClient {
-  const prefix = `${root}/${TINY_MODEL_ID}/resolve/${REVISION}/`;
-  const files = new Set<string>(TINY_MODEL_FILES);
+export function bundledClient(which: keyof typeof BUNDLED, root = appRoot(), doFetch: typeof fetch = (i, init) => fetch(i, init)): HubClient {
+  const { id, path: folder, files: names } = BUNDLED[which];
+  const prefix = `${root}/${id}/resolve/${REVISION}/`;
+  const files = new Set<string>(names);
   return new HubClient({
-    repo: TINY_MODEL_ID,
+    repo: id,
     revision: REVISION,
     baseUrl: root,
     cache: new MemoryHubCache(),
@@ -38,7 +46,7 @@ export function bundledTinyClient(root = appRoot(), doFetch: typeof fetch = (i, 
       const url = String(input instanceof Request ? input.url : input);
       const file = url.startsWith(prefix) ? decodeURIComponent(url.slice(prefix.length)) : null;
       if (file === null || !files.has(file)) return new Response(null, { status: 404, statusText: 'Not Found' });
-      return doFetch(`${root}/${TINY_MODEL_PATH}/${file}`, init);
+      return doFetch(`${root}/${folder}/${file}`, init);
     },
   });
 }
@@ -47,12 +55,13 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
   return {
     async openModel(source, onProgress) {
       if (source.kind === 'local') throw new Error('a local model folder can only be used from the command line (npm run train); in the browser, choose a hub model or the bundled tiny model');
-      if (source.kind === 'bundled-tiny') return openHubModel(bundledTinyClient(), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null, onProgress });
+      if (source.kind === 'bundled-tiny') return openHubModel(bundledClient('tiny'), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null, onProgress });
+      if (source.kind === 'bundled-demo') return openHubModel(bundledClient('demo'), { modelId: DEMO_MODEL_ID, baseModelNameOrPath: null, onProgress });
       const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: await defaultBrowserCache() });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
-      if (source.kind !== 'hub') return { model: 'bundled-tiny', cached: true };
+      if (source.kind !== 'hub') return { model: source.kind, cached: true };
       const client = new HubClient({ repo: source.repo, revision: source.revision, cache: await defaultBrowserCache() });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };

@@ -13,6 +13,7 @@ import { parseGemma3Config } from '../model/config';
 import { HubClient } from '../model/hub';
 import { parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type TensorReader } from '../model/safetensors';
 import { NodeDirectoryCache, openFileSource } from '../model/storage-node';
+import { DEMO_MODEL_ID, DEMO_MODEL_PATH } from '../model/demo-model';
 import { TINY_MODEL_ID } from '../model/tiny-model';
 import { DEFAULT_TINY_MODEL_DIR, ensureTinyModel } from '../model/tiny-model-node';
 import { Gemma3Tokenizer } from '../model/tokenizer';
@@ -22,6 +23,8 @@ import { checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } 
 import type { TrainerEnvironment } from './trainer-service';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The demo model committed under public/. */
+export const DEFAULT_DEMO_MODEL_DIR = path.join(repoRoot, 'public', DEMO_MODEL_PATH);
 
 export interface NodeEnvironmentOptions {
   /** Hub downloads (default ~/.cache/webgrpo/hub). */
@@ -64,12 +67,13 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
         await ensureTinyModel(DEFAULT_TINY_MODEL_DIR);
         return openLocalModel(DEFAULT_TINY_MODEL_DIR, TINY_MODEL_ID, null);
       }
+      if (source.kind === 'bundled-demo') return openLocalModel(DEFAULT_DEMO_MODEL_DIR, DEMO_MODEL_ID, null);
       if (source.kind === 'local') return openLocalModel(path.resolve(source.dir), path.resolve(source.dir), null);
       const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: new NodeDirectoryCache(o.cacheDir) });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
-      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : 'bundled-tiny', cached: true };
+      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind, cached: true };
       const client = new HubClient({ repo: source.repo, revision: source.revision, cache: new NodeDirectoryCache(o.cacheDir) });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };

@@ -14,6 +14,8 @@ export type { MetricsRow, TrainingMode };
 /** Which model to load. */
 export type ModelSource =
   | { kind: 'hub'; repo: string; revision?: string; token?: string }
+  /** The demo model that ships with the app (offline; a small Gemma-3 trained here that writes some SQL). */
+  | { kind: 'bundled-demo' }
   /** The tiny model that ships with the app (offline; random weights, real tokenizer). */
   | { kind: 'bundled-tiny' }
   /** A local folder (Node only): config.json, model.safetensors(.index.json), tokenizer files. */

@@ -12,7 +12,7 @@ import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { TINY_MODEL_FILES, TINY_MODEL_ID, tinyModelConfig, tinyModelSafetensors, tinyModelWeights } from '../../../src/model/tiny-model';
 import { ensureTinyModel } from '../../../src/model/tiny-model-node';
 import { TensorStore } from '../../../src/runtime/device';
-import { bundledTinyClient } from '../../../src/worker/trainer-env-browser';
+import { bundledClient } from '../../../src/worker/trainer-env-browser';
 import { openHubModel } from '../../../src/worker/trainer-model';
 
 let dir: string;
@@ -48,7 +48,7 @@ describe('tiny model', () => {
       const bytes = await readFile(path.join(dir, file));
       return new Response(init?.method === 'HEAD' ? null : bytes, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
     };
-    const model = await openHubModel(bundledTinyClient('http://app.test/base', appFetch), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null });
+    const model = await openHubModel(bundledClient('tiny', 'http://app.test/base', appFetch), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null });
     expect(requested.every((r) => r.includes('http://app.test/base/models/tiny-gemma3/'))).toBe(true);
     expect(requested.some((r) => r.endsWith('model.safetensors'))).toBe(true);
     expect(requested.some((r) => r.includes('index.json'))).toBe(false); // answered 404 without asking the server
