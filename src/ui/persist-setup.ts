@@ -36,7 +36,7 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
   const out: Setup = { ...defaults };
 
   const m = raw.model;
-  if (isObject(m) && m.kind === 'bundled-tiny') out.model = { kind: 'bundled-tiny' };
+  if (isObject(m) && (m.kind === 'bundled-tiny' || m.kind === 'bundled-demo')) out.model = { kind: m.kind };
   else if (isObject(m) && m.kind === 'hub' && isString(m.repo)) out.model = { kind: 'hub', repo: m.repo, token: '' };
 
   const d = raw.dataset;

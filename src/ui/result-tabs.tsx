@@ -10,6 +10,7 @@ import { HintsPanel } from './results/HintsPanel';
 import { LivePanel } from './results/LivePanel';
 import { LIVE_TAB } from './store';
 import { SystemPanels } from './SystemPanels';
+import { WarmupPanel } from './results/WarmupPanel';
 import type { TabSpec } from './Tabs';
 
 export interface ResultTab extends TabSpec {
@@ -19,6 +20,7 @@ export interface ResultTab extends TabSpec {
 export const RESULT_TABS: readonly ResultTab[] = [
   { id: LIVE_TAB, label: 'Live', Content: LivePanel },
   { id: 'plots', label: 'All plots', Content: MetricsPanel },
+  { id: 'warmup', label: 'Warm-up', Content: WarmupPanel },
   { id: 'groups', label: 'Groups', Content: GroupsPanel },
   { id: 'evaluation', label: 'Evaluation', Content: EvalPanel },
   { id: 'hints', label: 'Hints', Content: HintsPanel },

@@ -14,7 +14,7 @@ import { validateWarmup, type WarmupForm } from './warmup-form';
 export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
 export { DEFAULT_DATASET_ID };
 
-export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-tiny' };
+export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' };
 
 export type FieldName = 'question' | 'context' | 'answer';
 export type ColumnChoice = Record<FieldName, string>;
@@ -70,7 +70,7 @@ export function isDatasetId(text: string): boolean {
 export type SetupProblems = Partial<Record<'model' | 'dataset' | 'settings' | 'rewards', string[]>>;
 
 export function modelSourceOf(model: ModelChoice): ModelSource | { problem: string } {
-  if (model.kind === 'bundled-tiny') return { kind: 'bundled-tiny' };
+  if (model.kind === 'bundled-tiny' || model.kind === 'bundled-demo') return { kind: model.kind };
   const repo = model.repo.trim();
   if (!isRepoId(repo)) return { problem: `"${repo}" is not a Hugging Face repo id (owner/name)` };
   const token = model.token.trim();

@@ -4,6 +4,7 @@
  * without a DOM.
  */
 import { DEFAULT_CONFIG, LOSS_TYPES, LR_SCHEDULER_TYPES, SCALE_REWARDS, validateConfig, type GRPOConfig, type GRPOConfigInput } from '../grpo/config';
+import { DEMO_GRPO_CONFIG } from '../grpo/presets';
 import { LORA_MODULES, type LoraModuleName } from '../model/peft';
 
 type FieldKind = { kind: 'number' } | { kind: 'integer' } | { kind: 'choice'; options: readonly string[] };
@@ -124,6 +125,18 @@ export function formFromConfig(config: GRPOConfig = DEFAULT_CONFIG): SettingsFor
 }
 
 export const DEFAULT_FORM: Readonly<SettingsForm> = Object.freeze(formFromConfig());
+/** The demo model's settings (src/grpo/presets.ts): what the form shows when the demo model is picked. */
+export const DEMO_FORM: Readonly<SettingsForm> = Object.freeze(formFromConfig(validateConfig(DEMO_GRPO_CONFIG).config));
+
+/** The settings a model starts from: the demo model's preset, or GRPOConfig's defaults. */
+export function presetFormFor(modelKind: string): Readonly<SettingsForm> {
+  return modelKind === 'bundled-demo' ? DEMO_FORM : DEFAULT_FORM;
+}
+
+/** Whether the form is exactly a preset (nothing typed over it). */
+export function sameForm(a: Readonly<SettingsForm>, b: Readonly<SettingsForm>): boolean {
+  return SCALAR_SETTINGS.every((n) => a[n].trim() === b[n].trim()) && [...a.lora_target_modules].sort().join() === [...b.lora_target_modules].sort().join();
+}
 
 export interface SettingsValidation {
   /** Defaults overlaid with every valid field (what a run would use). */

@@ -24,7 +24,7 @@ function plural(n: number, word: string): string {
 }
 
 export function summarizeSetup(setup: Setup): SetupSummary {
-  const model = setup.model.kind === 'bundled-tiny' ? 'tiny (bundled)' : setup.model.repo.trim() || '(no repo id)';
+  const model = setup.model.kind === 'bundled-tiny' ? 'tiny (bundled)' : setup.model.kind === 'bundled-demo' ? 'demo (bundled)' : setup.model.repo.trim() || '(no repo id)';
   const dataset =
     setup.dataset.kind === 'sample'
       ? 'sample (bundled)'

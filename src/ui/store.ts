@@ -3,7 +3,7 @@
  * and the training run the engine reports. The store gets the engine (and the browser's download
  * and frame scheduling) injected, so it is tested with fakes and the UI never touches the worker.
  */
-import { DEFAULT_WARMUP_FORM } from './warmup-form';
+import { DEFAULT_WARMUP_FORM, type WarmupForm } from './warmup-form';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PresetName } from '../rewards/registry';
 import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/dashboard-api';
@@ -14,8 +14,7 @@ import { adapterFiles, hintsFile, metricsFile, type DownloadFile, type MetricsFo
 import {
   buildTrainingRequest,
   datasetSourceOf,
-  DEFAULT_DATASET_ID,
-  DEFAULT_MODEL_REPO,
+  DEFAULT_SYNTHETIC_CHOICE,
   modelSourceOf,
   problemLines,
   rewardsFromPreset,
@@ -25,7 +24,7 @@ import {
   type RewardChoice,
   type Setup,
 } from './run-request';
-import { DEFAULT_FORM, validateSettings, type ScalarSettingName, type SettingsForm } from './settings-form';
+import { DEMO_FORM, presetFormFor, sameForm, validateSettings, type ScalarSettingName, type SettingsForm } from './settings-form';
 import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateForNewRun, type ReducerLimits, type TrainingState } from './training-state';
 import { readUpload } from './upload-columns';
 import { loadSetup, saveSetup, type SetupStorage } from './persist-setup';
@@ -80,6 +79,8 @@ interface SetupSlice {
   inspectDataset(): Promise<void>;
   setSetting(name: ScalarSettingName, value: string): void;
   setTargetModules(modules: LoraModuleName[]): void;
+  /** Turns the warm-up on or off, or changes one of its fields (as typed). */
+  setWarmup(change: Partial<WarmupForm>): void;
   resetSettings(): void;
   setReward(name: string, change: Partial<Omit<RewardChoice, 'name'>>): void;
   applyRewardPreset(preset: PresetName): void;
@@ -147,9 +148,10 @@ export function smokeBackend(gpu: GpuState): Backend | null {
 export const LIVE_TAB = 'live';
 
 export const INITIAL_SETUP: Setup = {
-  model: { kind: 'hub', repo: DEFAULT_MODEL_REPO, token: '' },
-  dataset: { kind: 'hub', id: DEFAULT_DATASET_ID },
-  settings: DEFAULT_FORM,
+  // Offline by default: the demo model and the synthetic corpus need no download.
+  model: { kind: 'bundled-demo' },
+  dataset: { ...DEFAULT_SYNTHETIC_CHOICE },
+  settings: DEMO_FORM,
   warmup: DEFAULT_WARMUP_FORM,
   rewards: rewardsFromPreset('default'),
   mode: 'lora',
@@ -244,8 +246,12 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       uploadError: null,
 
       setModel(model) {
-        const kindChanged = model.kind !== get().setup.model.kind;
-        updateSetup({ model });
+        const before = get().setup;
+        const kindChanged = model.kind !== before.model.kind;
+        // Settings still at the old model's preset follow the model to its own preset.
+        const follow = kindChanged && sameForm(before.settings, presetFormFor(before.model.kind)) && !sameForm(before.settings, presetFormFor(model.kind));
+        updateSetup(follow ? { model, settings: presetFormFor(model.kind) } : { model });
+        if (follow) notify('info', model.kind === 'bundled-demo' ? "Settings switched to the demo model's preset (short completions, a higher learning rate)." : "Settings switched back to GRPOConfig's defaults (the Gemma-3-1B recipe).");
         if (kindChanged) void get().checkModelCache();
       },
 
@@ -294,12 +300,16 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         updateSetup({ settings: { ...get().setup.settings, [name]: value } });
       },
 
+      setWarmup(change) {
+        updateSetup({ warmup: { ...get().setup.warmup, ...change } });
+      },
+
       setTargetModules(modules) {
         updateSetup({ settings: { ...get().setup.settings, lora_target_modules: modules } });
       },
 
       resetSettings() {
-        updateSetup({ settings: DEFAULT_FORM });
+        updateSetup({ settings: presetFormFor(get().setup.model.kind) });
       },
 
       setReward(name, change) {

@@ -7,6 +7,7 @@ import { StepGroupsView } from '../groups/GroupsPanel';
 import { CHARTS } from '../metric-series';
 import { MetricChart, useMetricKeys } from '../plots/MetricsPanel';
 import { useAppStore } from '../store-context';
+import { WarmupLossChart } from './WarmupPanel';
 
 /** The plots of the live view, by CHARTS id. */
 const LIVE_CHARTS = ['reward', 'loss'];
@@ -15,9 +16,12 @@ const LIVE_CHART_HEIGHT = 120;
 
 export function LivePanel() {
   const keys = useMetricKeys();
+  // While the warm-up runs (no GRPO step yet), its loss is what moves.
+  const warmingUp = useAppStore((s) => s.run.warmupMetrics.length > 0 && s.run.metrics.length === 0);
   return (
     <div className="live" data-testid="live-panel">
       <section className="panel live__charts" aria-label="Reward and loss" data-testid="live-plots">
+        {warmingUp && <WarmupLossChart height={LIVE_CHART_HEIGHT} compact />}
         {CHARTS.filter((c) => LIVE_CHARTS.includes(c.id)).map((spec) => (
           <MetricChart key={spec.id} spec={spec} keys={keys} height={LIVE_CHART_HEIGHT} compact />
         ))}

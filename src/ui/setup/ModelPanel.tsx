@@ -1,6 +1,6 @@
 /**
  * Which model GRPO trains: Gemma-3-1B-IT from the Hugging Face hub (any compatible repo, optional
- * token), or the tiny model that ships with the app. Shows the cache status and download progress.
+ * token), or one of the two models that ship with the app (the demo model, the tiny random one). Shows the cache status and download progress.
  */
 import { isActive } from '../training-state';
 import { Panel } from '../Panel';
@@ -50,6 +50,16 @@ export function ModelPanel() {
           </form>
         )}
         <label className="choice">
+          <input type="radio" name="model-kind" checked={model.kind === 'bundled-demo'} onChange={() => setModel({ kind: 'bundled-demo' })} data-testid="model-demo" />
+          <span>
+            <strong>Demo model (offline, ships with the app)</strong>
+            <span className="choice__note">
+              A small Gemma-3 trained from scratch by this project on the synthetic SQL questions: it writes some queries right, so GRPO has something to
+              learn. Pair it with the synthetic dataset.
+            </span>
+          </span>
+        </label>
+        <label className="choice">
           <input type="radio" name="model-kind" checked={model.kind === 'bundled-tiny'} onChange={() => setModel({ kind: 'bundled-tiny' })} data-testid="model-tiny" />
           <span>
             <strong>Tiny model (offline, ships with the app)</strong>
@@ -67,7 +77,7 @@ function CacheStatusLine() {
   const check = useAppStore((s) => s.cacheCheck);
   const reported = useAppStore((s) => s.run.modelCache);
   const kind = useAppStore((s) => s.setup.model.kind);
-  if (kind === 'bundled-tiny') return <p className="status-line status-line--ok">Ships with the app: no download.</p>;
+  if (kind === 'bundled-tiny' || kind === 'bundled-demo') return <p className="status-line status-line--ok">Ships with the app: no download.</p>;
   // A report from a run is the freshest; otherwise what the last check said.
   const status = reported ?? (check.phase === 'known' ? check.status : null);
   if (status) {

@@ -8,6 +8,7 @@ import { changedSettings, DEFAULT_FORM, promptsPerStepOf, SETTING_GROUPS, valida
 import { useAppStore } from '../store-context';
 import { isActive } from '../training-state';
 import { useMemo } from 'react';
+import { validateWarmup, WARMUP_FIELDS } from '../warmup-form';
 
 export function SettingsPanel() {
   const form = useAppStore((s) => s.setup.settings);
@@ -42,8 +43,55 @@ export function SettingsPanel() {
             {group.title === 'LoRA' && <TargetModules errors={validation.fieldErrors.lora_target_modules} />}
           </fieldset>
         ))}
+        <WarmupSettings />
       </fieldset>
     </Panel>
+  );
+}
+
+/** The supervised warm-up before GRPO: off, or on with a few SFTConfig fields. */
+function WarmupSettings() {
+  const form = useAppStore((s) => s.setup.warmup);
+  const setWarmup = useAppStore((s) => s.setWarmup);
+  const validation = useMemo(() => validateWarmup(form), [form]);
+  return (
+    <fieldset className="settings__group" data-testid="settings-warmup">
+      <legend className="group-title">Warm-up (SFT)</legend>
+      <label className="setting setting--toggle">
+        <input type="checkbox" checked={form.enabled} onChange={(e) => setWarmup({ enabled: e.target.checked })} data-testid="warmup-enabled" />
+        <span>Supervised warm-up of the adapter on the gold queries before GRPO (TRL SFTTrainer; teaches the answer format)</span>
+      </label>
+      {form.enabled &&
+        WARMUP_FIELDS.map((f) => {
+          const id = `warmup-${f.name}`;
+          const errors = validation.fieldErrors[f.name];
+          return (
+            <div key={f.name} className={`setting${errors ? ' has-error' : ''}`} data-testid={id}>
+              <label htmlFor={id} className="setting__name">
+                {f.name}
+              </label>
+              <input
+                id={id}
+                type="text"
+                inputMode={f.integer ? 'numeric' : 'decimal'}
+                value={form[f.name]}
+                spellCheck={false}
+                onChange={(e) => setWarmup({ [f.name]: e.target.value })}
+                aria-invalid={errors ? true : undefined}
+                aria-describedby={errors ? `${id}-help ${id}-error` : `${id}-help`}
+              />
+              <span id={`${id}-help`} className="setting__help">
+                {f.help}
+              </span>
+              {errors && (
+                <span id={`${id}-error`} className="field__error" role="alert">
+                  {errors.join('; ')}
+                </span>
+              )}
+            </div>
+          );
+        })}
+    </fieldset>
   );
 }
 

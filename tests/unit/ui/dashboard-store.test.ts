@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { metricsFromCSV, metricsFromJSONL } from '../../../src/grpo/metrics';
 import type { DownloadFile } from '../../../src/ui/downloads';
-import { DEFAULT_FORM } from '../../../src/ui/settings-form';
+import { DEFAULT_FORM, DEMO_FORM } from '../../../src/ui/settings-form';
 import { createAppStore, type StoreDeps } from '../../../src/ui/store';
 import type { DashboardEvent } from '../../../src/worker/dashboard-api';
 import { asMissingMethodError, EngineMethodMissingError, type DashboardEngine } from '../../../src/worker/engine-client';
@@ -307,6 +307,20 @@ describe('dashboard store: resume offer, cache and dataset checks', () => {
     const store = createAppStore(shell, testDeps().deps);
     await store.getState().detectGpu();
     expect(store.getState().setup.backend).toBe('wasm');
+    store.getState().resetSettings();
+    expect(store.getState().setup.settings).toEqual(DEMO_FORM);
+  });
+
+  it("switches an untouched preset with the model, and keeps settings the person typed", () => {
+    const store = createAppStore(shell, testDeps().deps);
+    expect(store.getState().setup.settings).toEqual(DEMO_FORM);
+    store.getState().setModel({ kind: 'hub', repo: 'unsloth/gemma-3-1b-it', token: '' });
+    expect(store.getState().setup.settings).toEqual(DEFAULT_FORM);
+    store.getState().setModel({ kind: 'bundled-demo' });
+    expect(store.getState().setup.settings).toEqual(DEMO_FORM);
+    store.getState().setSetting('learning_rate', '1e-4');
+    store.getState().setModel({ kind: 'bundled-tiny' });
+    expect(store.getState().setup.settings.learning_rate).toBe('1e-4');
     store.getState().resetSettings();
     expect(store.getState().setup.settings).toEqual(DEFAULT_FORM);
   });

@@ -8,15 +8,16 @@ import { guessMapping, listColumns, needsMapping, readUpload } from '../../../sr
 const setup = (change: Partial<Setup>): Setup => ({ ...INITIAL_SETUP, ...change });
 
 describe('training request', () => {
-  it('defaults: unsloth/gemma-3-1b-it, b-mc2/sql-create-context, the default reward preset, LoRA on WebGPU', () => {
+  it('defaults: offline, the demo model with its preset on the synthetic corpus, the default reward preset, LoRA on WebGPU', () => {
     const built = buildTrainingRequest(INITIAL_SETUP);
     if (!('request' in built)) throw new Error(problemLines(built.problems).join('; '));
-    expect(built.request.model).toEqual({ kind: 'hub', repo: 'unsloth/gemma-3-1b-it' });
-    expect(built.request.dataset).toEqual({ kind: 'hub', id: 'b-mc2/sql-create-context' });
+    expect(built.request.model).toEqual({ kind: 'bundled-demo' });
+    expect(built.request.dataset).toEqual({ kind: 'synthetic', size: 2000, seed: 1 });
     expect(built.request.rewards).toEqual(Object.entries(PRESETS.default).map(([name, weight]) => ({ name, weight })));
     expect(built.request.mode).toBe('lora');
     expect(built.request.backend).toBe('webgpu');
-    expect(built.request.config.num_generations).toBe(4);
+    expect(built.request.config.num_generations).toBe(8);
+    expect(built.request.config.max_completion_length).toBe(96);
     expect(built.request.resumeFrom).toBeUndefined();
   });
 
