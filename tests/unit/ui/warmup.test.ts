@@ -53,7 +53,7 @@ describe('warm-up events in the dashboard state', () => {
       { type: 'phase', phase: 'warming-up' },
       { type: 'warmup-metrics', row: { step: 1, loss: 2.5, grad_norm: 1, learning_rate: 1e-3, epoch: 0.1 } },
       { type: 'warmup-metrics', row: { step: 2, loss: 2.1, grad_norm: 1, learning_rate: 1e-3, epoch: 0.2 } },
-      { type: 'warmup-eval', record: { step: 2, execution_accuracy: 0.25, format_compliance: 1, examples: 8 } },
+      { type: 'warmup-eval', record: { step: 2, execution_accuracy: 0.25, format_compliance: 1, examples: 8, prompts_pruned: 0, prompts_refused: 0 } },
     ]);
     expect(s.warmupMetrics.map((r) => r.loss)).toEqual([2.5, 2.1]);
     expect(s.warmupEvals).toHaveLength(1);
