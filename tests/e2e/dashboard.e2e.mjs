@@ -106,6 +106,10 @@ export const tests = [
     async run({ page, baseUrl, repoRoot }) {
       await page.goto(baseUrl);
       await page.getByTestId('settings-panel').waitFor();
+      // The page opens on the demo model and its preset; the Gemma-3-1B choice brings GRPOConfig's defaults.
+      assert.equal(await page.getByTestId('model-demo').isChecked(), true, 'the demo model is the default');
+      assert.equal(await setting(page, 'max_completion_length').inputValue(), '96', "the demo model's preset");
+      await page.getByTestId('model-hub').check();
       const defaults = await loadDefaultConfig(repoRoot);
       for (const name of TRL_FIELDS) {
         const field = page.getByTestId(`setting-${name}`);
