@@ -3,9 +3,9 @@
  * tokens a body of text needs, for small models whose embedding would otherwise be mostly unused
  * rows (Gemma-3's 262,144 tokens for a model that only ever sees SQL about a few domains).
  *
- * Kept: every token the full tokenizer produces for the texts, closed under BPE merges (each kept
- * token keeps the parts of every merge that makes it), the special tokens, and the 256 byte-fallback
- * tokens (so any other text still encodes, byte by byte). Kept merges are those whose parts and
+ * Kept: every token the full tokenizer produces for the texts, with every intermediate token BPE
+ * made on the way to it, the special tokens, and the 256 byte-fallback tokens (so any other text
+ * still encodes, byte by byte). Kept merges are those whose parts and
  * result are all kept, in their original order. Then the pruned tokenizer encodes every one of the
  * texts exactly as the full one did (ids mapped): BPE applies, at each point, the lowest-ranked
  * merge among adjacent pairs; the full tokenizer's choice is always among the kept merges, and kept
@@ -72,27 +72,42 @@ export function pruneTokenizer(tokenizerJson: Json, tokenizerConfig: Json, texts
     keep.add(id);
   }
 
-  // Close under merges: a kept token keeps the parts of every merge that makes it.
+  // Close under the merges that build each kept token. A final token's merges never cross its
+  // edges, and within them BPE always took the lowest-ranked pair, so running BPE on the token's
+  // own characters replays exactly the merges that built it: their results are what must stay.
   const merges = (model.merges as unknown[]).map(mergeParts);
-  const makers = new Map<string, [string, string][]>();
-  for (const [a, b] of merges) {
-    const list = makers.get(a + b);
-    if (list) list.push([a, b]);
-    else makers.set(a + b, [[a, b]]);
-  }
-  const pending = [...keep].map((id) => idToToken.get(id)!);
-  while (pending.length) {
-    const tok = pending.pop()!;
-    for (const [a, b] of makers.get(tok) ?? []) {
-      for (const part of [a, b]) {
-        const id = vocab[part];
-        if (id === undefined) throw new TokenizerPruneError(`merge part ${JSON.stringify(part)} is not in the vocabulary`);
-        if (!keep.has(id)) {
-          keep.add(id);
-          pending.push(part);
+  const rank = new Map<string, number>();
+  merges.forEach(([a, b], i) => {
+    const key = `${a} ${b}`;
+    if (!rank.has(key)) rank.set(key, i);
+  });
+  const keepToken = (tok: string) => {
+    const id = vocab[tok];
+    if (id === undefined) throw new TokenizerPruneError(`BPE of a kept token reached ${JSON.stringify(tok)}, which is not in the vocabulary`);
+    keep.add(id);
+  };
+  const addedIds = new Set(added.map((a) => a.id));
+  for (const id of [...keep]) {
+    const tok = idToToken.get(id)!;
+    if (addedIds.has(id) || BYTE_TOKEN.test(tok)) continue; // added tokens and byte tokens are atoms
+    const symbols = Array.from(tok);
+    if (symbols.every((c) => c in vocab)) symbols.forEach(keepToken);
+    else continue; // made of byte-fallback pieces: those are kept already
+    for (;;) {
+      let best = -1;
+      let bestRank = Infinity;
+      for (let i = 0; i + 1 < symbols.length; i++) {
+        const r = rank.get(`${symbols[i]} ${symbols[i + 1]}`);
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = i;
         }
       }
+      if (best < 0) break;
+      symbols.splice(best, 2, symbols[best]! + symbols[best + 1]!);
+      keepToken(symbols[best]!);
     }
+    if (symbols.length !== 1 || symbols[0] !== tok) throw new TokenizerPruneError(`BPE of ${JSON.stringify(tok)} on its own gives ${JSON.stringify(symbols)}: the token cannot be rebuilt from its characters`);
   }
 
   const kept = [...keep].sort((a, b) => a - b);
