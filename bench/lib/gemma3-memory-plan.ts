@@ -122,8 +122,8 @@ export function decodePlan(cfg: Gemma3Config, w: { batch: number; prompt: number
   const seq = Math.ceil(w.prompt / 32) * 32;
   const cacheLen = seq + w.newTokens;
   const lora = loraSpec(w.rank);
-  const prefill = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq, cacheLen, lora, shards }));
-  const step = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq: 1, cacheLen, lora, shards }));
+  const prefill = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq, cacheLen, lora, shards, sampling: { kind: 'sample', topK: 0, topP: 1 } }));
+  const step = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq: 1, cacheLen, lora, shards, sampling: { kind: 'sample', topK: 0, topP: 1 } }));
   const cache = 2 * cfg.numLayers * w.batch * cfg.numKvHeads * cacheLen * cfg.headDim * 4;
   const items: PlanItem[] = [
     { name: 'weights (fp32)', bytes: weightBytes(cfg), how: 'as for training' },
