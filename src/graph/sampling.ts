@@ -35,8 +35,11 @@ export type SamplerSpec = { kind: 'greedy' } | { kind: 'sample'; topK: number; t
 export interface SamplerInputs {
   /** [B, 2] uniforms in [0, 1): block choice, token choice (sample only). */
   uniforms?: Tensor;
-  /** Scalar 1 / temperature (sample only). */
-  invTemperature?: Tensor;
+  /**
+   * Scalar 1 / temperature (sample only), or 'applied' when the logits given are already divided
+   * by the temperature (the caller scaled a smaller tensor, e.g. the hidden state before the head).
+   */
+  invTemperature?: Tensor | 'applied';
 }
 
 /** Bisection halvings of the top-p threshold interval (41 nats wide). */
@@ -69,28 +72,29 @@ export function sampleTokens(logits: Tensor, spec: SamplerSpec, inputs: SamplerI
   }
   const { uniforms, invTemperature } = inputs;
   if (!uniforms || uniforms.dtype !== 'float32' || uniforms.shape.join() !== `${b},2`) throw new GraphError(`sampler: uniforms must be float32 [${b}, 2], got ${uniforms}`);
-  if (!invTemperature || invTemperature.size !== 1) throw new GraphError(`sampler: inverse temperature must be a float32 scalar, got ${invTemperature}`);
-  const x = op.mul(logits, op.reshape(invTemperature, []));
-  const max = op.reduceMax(x, 1, true);
-  const e = op.exp(op.sub(x, max));
-  const threshold = keepThreshold(x, e, max, spec);
+  if (!invTemperature || (invTemperature !== 'applied' && invTemperature.size !== 1)) throw new GraphError(`sampler: inverse temperature must be a float32 scalar, got ${invTemperature}`);
+  const x = invTemperature === 'applied' ? logits : op.mul(logits, op.reshape(invTemperature, []));
+  // Softmax: one fused kernel for max, exp and sum (the draw only needs weights proportional to p).
+  const e = op.softmax(x, 1);
+  const threshold = keepThreshold(x, e, spec);
   const weights = threshold ? op.where(op.less(x, threshold), 0, e) : e;
   return draw(weights, uniforms);
 }
 
 /** Per-row threshold [B, 1] (keep x >= it), or undefined when nothing is filtered. */
-function keepThreshold(x: Tensor, e: Tensor, max: Tensor, spec: { topK: number; topP: number }): Tensor | undefined {
+function keepThreshold(x: Tensor, e: Tensor, spec: { topK: number; topP: number }): Tensor | undefined {
   const v = x.shape[1];
   const topK = spec.topK > 0 && spec.topK < v ? spec.topK : 0;
   if (topK) {
     const top = op.topKValues(x, topK, 1); // [B, k], descending
     if (spec.topP >= 1) return op.slice(top, [topK - 1], [topK], [1]);
-    const p = op.exp(op.sub(top, max));
+    const p = op.exp(op.sub(top, op.slice(top, [0], [1], [1]))); // relative to the row's max
     const before = op.cumSum(p, 1, true); // mass of the more likely candidates
     const inNucleus = op.less(before, op.mul(op.reduceSum(p, 1, true), spec.topP));
     return op.reduceMin(op.where(inNucleus, top, BIG), 1, true);
   }
   if (spec.topP >= 1) return undefined;
+  const max = op.reduceMax(x, 1, true);
   const target = op.mul(op.reduceSum(e, 1, true), spec.topP);
   let lo = op.sub(max, NUCLEUS_RANGE); // keeps mass >= target
   let hi = op.add(max, 1); // keeps nothing

@@ -320,10 +320,14 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
       caches = written.map((kv) => [...kv]);
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
       const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
-      const logits = softcap(op.concat(embed.map((e) => op.gemm(h, e, false, true)), 1), cfg.finalLogitSoftcapping);
-      const next = sampleTokens(logits, o.sampling, { uniforms: uniforms && op.gather(uniforms, stepIndex(j), 0), invTemperature });
+      const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
+      // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
+      const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;
+      const logits = scaleHidden && !o.keepLogits ? undefined : head(h);
+      const sampled = scaleHidden ? head(op.mul(h, invTemperature)) : logits!;
+      const next = sampleTokens(sampled, o.sampling, { uniforms: uniforms && op.gather(uniforms, stepIndex(j), 0), invTemperature: scaleHidden ? 'applied' : invTemperature });
       tokens.push(op.reshape(next, [1, batch]));
-      logitsPerStep.push(op.reshape(logits, [1, batch, cfg.vocabSize]));
+      if (logits) logitsPerStep.push(op.reshape(logits, [1, batch, cfg.vocabSize]));
       stepIds = op.reshape(next, [batch, 1]);
     });
   }
