@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   await device?.queue.onSubmittedWorkDone();
   const loadMs = performance.now() - t0;
   const weightsLive = gpuMemory.live;
-  console.log(`loaded ${(reader.totalBytes / GiB).toFixed(2)} GiB of fp32 weights + LoRA in ${(loadMs / 1000).toFixed(1)} s; GPU live ${gib(weightsLive).toFixed(2)} GiB`);
+  console.log(`loaded ${(reader.totalBytes / GiB).toFixed(2)} GiB of fp32 weights + LoRA in ${(loadMs / 1000).toFixed(1)} s${device ? `; GPU live ${gib(weightsLive).toFixed(2)} GiB` : ''}`);
   const result: Record<string, unknown> = {
     engine: `webgrpo on onnxruntime-web ${backend === 'webgpu' ? 'WebGPU' : `wasm (${threads} thread)`}`,
     backend,
@@ -177,7 +177,7 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
     peak_bytes: gpuMemory.peak,
     profile: profiler.toJson(),
   };
-  console.log(`decode: batch ${batch}, prompt ${ints.prompt}, ${decode.tokens} new tokens (${steps} decode steps, ${gen.stepsPerRun} per run): prefill + first token ${res.prefillMs.toFixed(0)} ms, ${msPerStep.toFixed(1)} ms/step = ${decode.tokens_per_s.toFixed(1)} tok/s (warm-up ${(warmupMs / 1000).toFixed(1)} s incl. compile); peak ${gib(gpuMemory.peak).toFixed(2)} GiB`);
+  console.log(`decode: batch ${batch}, prompt ${ints.prompt}, ${decode.tokens} new tokens (${steps} decode steps, up to ${gen.stepsPerRun} per run): prefill + first token ${res.prefillMs.toFixed(0)} ms, ${msPerStep.toFixed(1)} ms/step = ${decode.tokens_per_s.toFixed(1)} tok/s (warm-up ${(warmupMs / 1000).toFixed(1)} s incl. compile); peak ${gib(gpuMemory.peak).toFixed(2)} GiB`);
   console.log(`  per decode step: ${decode.session_run_ms_per_step.toFixed(2)} ms in session runs, ${decode.readback_wait_ms_per_step.toFixed(2)} ms waiting for tokens, ${decode.host_ms_per_step.toFixed(3)} ms host (feeds, token bookkeeping)`);
   if (runner.store.backend === 'webgpu') {
     // Where the GPU time goes: a pass in which each run waits for the GPU.
