@@ -1,8 +1,9 @@
 /**
  * Position inputs of a decode run, written into buffers that live as long as the run's state:
- * per step j (cache slot q = firstSlot + j) and row b, the additive mask row over the cache and
- * the RoPE cos/sin at position q - pad[b]. Slots pad[b]..q of row b hold real tokens (its prompt,
- * then the tokens generated so far), so the mask follows from the padding alone.
+ * per step j (its token goes to cache slot q = firstSlot + j) and row b, the additive mask row over
+ * the cache and the RoPE cos/sin at position q - pad[b]. The mask covers the slots written before
+ * the run (pad[b] .. firstSlot - 1: the row's prompt, then its earlier tokens; within the window on
+ * sliding layers); the run's own entries are attended to separately (see buildDecodeGraph).
  */
 import { MASK_NEG } from '../graph/nn';
 import type { Gemma3Config, LayerType } from '../model/config';
@@ -33,7 +34,7 @@ export function writeStepPositions(cfg: Gemma3Config, types: LayerType[], pads: 
       for (let b = 0; b < batch; b++) {
         const row = (j * batch + b) * cacheLen;
         const from = Math.max(pads[b], q - window + 1, 0);
-        mask.fill(0, row + from, row + Math.min(q, cacheLen - 1) + 1);
+        if (from < firstSlot) mask.fill(0, row + from, row + firstSlot);
       }
       const { cos, sin } = ropeTables(cfg, type, pads.map((p) => [q - p]));
       out.cos[type].set(cos, j * batch * d);

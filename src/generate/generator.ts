@@ -8,14 +8,17 @@
  * Cache slots are shared across the batch: slot j of row b holds that row's token at position
  * j - pad[b], so masks and RoPE positions per row follow from the padding.
  *
- * On WebGPU everything a run touches is a GPU buffer allocated once per shape and reused (caches,
- * token ids, per-step masks, RoPE rows and uniforms): each cache output is bound to its input's
- * buffer, so a step writes one slot in place; the last token ids are written over the ids the run
- * read, ready for the next run; the decode session can then use graph capture. The token readback
- * of run r overlaps run r + 1 (stop tokens are checked one run behind, so no run waits on the host).
+ * A decode run's steps only read the cache: each attends over it and over the run's own new
+ * entries, and the run's K slots are written once at its end. On WebGPU everything a run touches is
+ * a GPU buffer allocated once per shape and reused (caches, token ids, per-step masks, RoPE rows and
+ * uniforms); each cache output is bound to its input's buffer, so that write is in place and no
+ * cache is ever copied; the last token ids are written over the ids the run read, ready for the
+ * next run. The token readback of run r overlaps run r + 1 (stop tokens are checked one run
+ * behind, so no run waits on the host).
  *
  * On the wasm backend onnxruntime-web copies every input into its heap on each run (weights
- * included) and returns outputs as new arrays, so there the lever is steps per run: the copies are
+ * included) and returns outputs as new arrays, so there the run returns only its new keys/values,
+ * which are written into the host's cache arrays, and the lever is steps per run: the copies are
  * paid once per `stepsPerRun` tokens.
  */
 import type { Rng } from '../grpo/rng';
@@ -33,6 +36,7 @@ import {
   embedShardName,
   FINAL_NORM,
   newCacheName,
+  newEntriesName,
 } from '../model/gemma3-graphs';
 import type { Gemma3Runner } from '../model/gemma3-runner';
 import { attentionMask, ropeTables } from '../model/positions';
@@ -173,7 +177,8 @@ export class Generator {
     const { cfg, options, shards, store } = this.runner;
     const { batch, seq, steps, cacheLen, sampling, keepLogits } = plan;
     const webgpu = store.backend === 'webgpu';
-    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits });
+    const cacheWrite = webgpu ? 'graph' : 'host';
+    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite });
     const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer' });
     const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture }) : undefined;
     const types = [...new Set(cfg.layerTypes)] as LayerType[];
@@ -194,7 +199,7 @@ export class Generator {
       if (sampling.kind === 'sample') st.stepFeeds[DECODE_UNIFORMS] = store.upload(new Float32Array(steps * batch * 2), [steps, batch, 2]);
     }
     if (webgpu) {
-      // Buffers the runs write into: caches (prefill fills them, decode steps update them in place),
+      // Buffers the runs write into: caches (prefill fills them, decode runs add their slots in place),
       // the next input ids, tokens and (optionally) logits.
       const kv = [batch, cfg.numKvHeads, cacheLen, cfg.headDim];
       for (let l = 0; l < cfg.numLayers; l++) for (const w of ['k', 'v'] as const) st.caches[cacheName(l, w)] = store.zeros(kv);
@@ -331,7 +336,8 @@ export class Generator {
         if (r === 0) prefillMs = performance.now() - t0;
         pending = next;
       } else {
-        this.adoptOutputs(st, out);
+        this.writeEntries(st, out, firstSlot);
+        st.ids = out[DECODE_LAST_IDS];
         consume(await results(out[DECODE_TOKENS], out[DECODE_LOGITS]));
       }
     }
@@ -355,7 +361,21 @@ export class Generator {
     return f;
   }
 
-  /** wasm: a run's caches and last ids are the next run's inputs. */
+  /** wasm: a decode run's new keys/values [B, Hkv, K, D] written into the cache arrays, slots firstSlot.. */
+  private writeEntries(st: DecodeState, out: Record<string, ort.Tensor>, firstSlot: number): void {
+    const { cfg } = this.runner;
+    const { batch, steps, cacheLen } = st.plan;
+    const d = cfg.headDim;
+    for (let l = 0; l < cfg.numLayers; l++) {
+      for (const w of ['k', 'v'] as const) {
+        const cache = st.caches[cacheName(l, w)].data as Float32Array;
+        const fresh = out[newEntriesName(l, w)].data as Float32Array;
+        for (let r = 0; r < batch * cfg.numKvHeads; r++) cache.set(fresh.subarray(r * steps * d, (r + 1) * steps * d), (r * cacheLen + firstSlot) * d);
+      }
+    }
+  }
+
+  /** wasm: the prefill's caches and last ids are the first decode run's inputs. */
   private adoptOutputs(st: DecodeState, out: Record<string, ort.Tensor>): void {
     const { cfg } = this.runner;
     for (let l = 0; l < cfg.numLayers; l++) for (const w of ['k', 'v'] as const) st.caches[cacheName(l, w)] = out[newCacheName(l, w)];

@@ -213,15 +213,23 @@ export interface DecodeGraphOptions {
   sampling: SamplerSpec;
   /**
    * Decode steps per run (seq = 1 only; default 1): step j reads the token step j - 1 sampled,
-   * writes its keys/values at cache slot `slot + j` and samples the next token.
+   * attends over the cache and the run's own new entries, and samples the next token.
    */
   steps?: number;
+  /**
+   * Decode: where the run's new keys/values go. 'graph' (default): the graph writes them into the
+   * cache (`new_cache.*`, bound in place to `cache.*` on WebGPU); 'host': they are output alone
+   * (`new_kv.*` [B, Hkv, steps, D]) for the caller to write into its cache arrays (wasm, where
+   * every output is a fresh array anyway).
+   */
+  cacheWrite?: 'graph' | 'host';
   /** Also output every step's logits [steps, B, V] (tests and diagnostics; costly for big vocabularies). */
   keepLogits?: boolean;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
 export const newCacheName = (layer: number, which: 'k' | 'v') => `new_cache.${layer}.${which}`;
+export const newEntriesName = (layer: number, which: 'k' | 'v') => `new_kv.${layer}.${which}`;
 /** Decode inputs besides weights and caches. */
 export const DECODE_IDS = 'input_ids';
 export const DECODE_SLOT = 'slot';
@@ -240,10 +248,12 @@ export const DECODE_LOGITS = 'logits';
  * and samples the first new token from the last position.
  *
  * Decode (seq = 1, `steps` = K): input_ids [B, 1], `slot` int32 [1] (cache slot of step 0), masks
- * [K, B, 1, 1, S] and RoPE tables [K, B, 1, 1, D] per layer type, and the caches. Each step writes
- * its keys/values into one slot with ScatterElements, so when the generator binds each
- * `new_cache.*` output to its `cache.*` input's buffer (WebGPU) the cache is updated in place, one
- * slot per step, never copied.
+ * [K, B, 1, 1, S] over the cache slots written before the run and RoPE tables [K, B, 1, 1, D] per
+ * layer type, and the caches, which the steps only read: step j attends over the cache and the
+ * j + 1 entries of the run so far as one softmax without joining them (no cache-sized copy per
+ * step). At the end one ScatterElements per cache writes the run's K slots; with each
+ * `new_cache.*` output bound to its `cache.*` input's buffer (WebGPU) that write is in place and
+ * nothing else of the cache is copied. (cacheWrite 'host': `new_kv.*` instead.)
  *
  * Both: `lora_scale` [], every layer's weights (`model.layers.{i}.*`) and LoRA matrices
  * (`lora.{i}.<module>.<A|B>`), and for sampling `uniforms` [K, B, 2] and `inv_temperature` [].
@@ -280,7 +290,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   ) as Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>;
   const layerTensors = Array.from({ length: cfg.numLayers }, (_, l) => layerInputs(g, cfg, o.lora, perLayerNaming(l)));
   const kvShape = [batch, cfg.numKvHeads, cacheLen, cfg.headDim];
-  let caches = decode
+  const caches = decode
     ? Array.from({ length: cfg.numLayers }, (_, l) => (['k', 'v'] as const).map((w) => g.input(cacheName(l, w), 'float32', kvShape, { gpuResident: true })))
     : undefined;
 
@@ -288,36 +298,43 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   let stepIds = ids;
   const tokens: Tensor[] = [];
   const logitsPerStep: Tensor[] = [];
-  const written: Tensor[][] = [];
+  /** Per layer: the cache written by the prefill, or the decode run's new entries so far [B, Hkv, j + 1, D]. */
+  const written: { k: Tensor; v: Tensor }[] = [];
   for (let j = 0; j < steps; j++) {
     g.scope(`step${j}`, () => {
       let x = op.mul(gatherRows(stepIds, embed, o.shards), embedScale(cfg.hiddenSize));
-      // Decode: step j's slot index, as ScatterElements indices [B, Hkv, 1, D].
-      const slotIndex = slot ? op.expand(op.reshape(j ? op.add(slot, j) : slot, [1, 1, 1, 1]), [batch, cfg.numKvHeads, 1, cfg.headDim]) : undefined;
       const at = (t: Tensor) => (decode ? op.gather(t, stepIndex(j), 0) : t); // this step's [B, 1, 1, *]
       for (let l = 0; l < cfg.numLayers; l++) {
         const { w, adapters } = layerTensors[l];
-        const pos = position[cfg.layerTypes[l]];
+        const type = cfg.layerTypes[l];
+        const pos = position[type];
+        const mask = at(pos.mask);
         x = g.scope(`layer${l}`, () =>
           decoderLayer(cfg, {
             x,
-            mask: at(pos.mask),
+            mask,
             cos: at(pos.cos),
             sin: at(pos.sin),
             w,
             lora: adapters,
             loraScale,
-            kv: {
-              update: (k, v) => {
-                const [nk, nv] = caches ? [op.scatterElements(caches[l][0], slotIndex!, k, 2), op.scatterElements(caches[l][1], slotIndex!, v, 2)] : [k, v].map((t) => op.pad(t, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]));
-                written[l] = [nk, nv];
-                return { k: nk, v: nv };
-              },
-            },
+            kv: caches
+              ? {
+                  attend: (q, k, v, scale) => {
+                    const prev = written[l];
+                    written[l] = prev ? { k: op.concat([prev.k, k], 2), v: op.concat([prev.v, v], 2) } : { k, v };
+                    return splitAttention(q, { k: caches[l][0], v: caches[l][1], mask }, { ...written[l], mask: recentMask(g, cfg, type, j) }, scale);
+                  },
+                }
+              : {
+                  update: (k, v) => {
+                    written[l] = { k: op.pad(k, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]), v: op.pad(v, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]) };
+                    return written[l];
+                  },
+                },
           }),
         );
       }
-      caches = written.map((kv) => [...kv]);
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
       const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
       const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
@@ -331,12 +348,54 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
       stepIds = op.reshape(next, [batch, 1]);
     });
   }
-  written.forEach(([k, v], l) => {
-    g.output(k, newCacheName(l, 'k'));
-    g.output(v, newCacheName(l, 'v'));
-  });
+  if (caches && o.cacheWrite === 'host') {
+    written.forEach(({ k, v }, l) => {
+      g.output(k, newEntriesName(l, 'k'));
+      g.output(v, newEntriesName(l, 'v'));
+    });
+  } else if (caches) {
+    // Slots slot .. slot + K - 1 of every row and head: ScatterElements indices [B, Hkv, K, D].
+    const idxShape = [batch, cfg.numKvHeads, steps, cfg.headDim];
+    const slots = op.add(op.expand(op.reshape(slot!, [1, 1, 1, 1]), idxShape), g.constant(Array.from({ length: steps }, (_, i) => i), 'int32', [1, 1, steps, 1], 'run_slots'));
+    written.forEach(({ k, v }, l) => {
+      g.output(op.scatterElements(caches[l][0], slots, k, 2), newCacheName(l, 'k'));
+      g.output(op.scatterElements(caches[l][1], slots, v, 2), newCacheName(l, 'v'));
+    });
+  } else {
+    written.forEach(({ k, v }, l) => {
+      g.output(k, newCacheName(l, 'k'));
+      g.output(v, newCacheName(l, 'v'));
+    });
+  }
   g.output(op.concat(tokens, 0), DECODE_TOKENS);
   g.output(stepIds, DECODE_LAST_IDS);
   if (o.keepLogits) g.output(op.concat(logitsPerStep, 0), DECODE_LOGITS);
   return g;
+}
+
+/**
+ * Decode attention of queries [B, Hq, 1, D] over a cache [B, Hkv, S, D] (additive mask
+ * [B, 1, 1, S]) and the run's new entries [B, Hkv, n, D] (mask [1, 1, 1, n] or none): one softmax
+ * over both score blocks, then the two weighted sums added. Query heads sharing a KV head are
+ * folded into one matmul, as in nn.attention.
+ */
+function splitAttention(q: Tensor, cache: { k: Tensor; v: Tensor; mask: Tensor }, recent: { k: Tensor; v: Tensor; mask?: Tensor }, scale: number): Tensor {
+  const [b, hq, t, d] = q.shape;
+  const [, hkv, s] = cache.k.shape;
+  const n = recent.k.shape[2];
+  const qg = op.reshape(q, [b, hkv, (hq / hkv) * t, d]);
+  const scores = (k: Tensor, mask: Tensor | undefined) => {
+    const raw = op.mul(op.matmul(qg, op.transposeLast2(k)), scale);
+    return mask ? op.add(raw, mask) : raw;
+  };
+  const p = op.softmax(op.concat([scores(cache.k, cache.mask), scores(recent.k, recent.mask)], 3), -1);
+  const [pc, pr] = op.split(p, 3, [s, n]);
+  return op.reshape(op.add(op.matmul(pc, cache.v), op.matmul(pr, recent.v)), [b, hq, t, d]);
+}
+
+/** Step j's mask over the run's j + 1 new entries: on sliding layers, entries a window or more back are hidden. */
+function recentMask(g: Graph, cfg: Gemma3Config, type: LayerType, j: number): Tensor | undefined {
+  const window = type === 'sliding_attention' ? cfg.slidingWindow : Infinity;
+  if (j < window) return undefined;
+  return g.constant(Array.from({ length: j + 1 }, (_, i) => (j - i < window ? 0 : nn.MASK_NEG)), 'float32', [1, 1, 1, j + 1], 'recent_mask');
 }
