@@ -158,7 +158,10 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
   const totalMs = performance.now() - start;
   // Per decode step (every step runs the whole batch): time of the decode runs after the first
   // tokens are back, split into session runs, waits for token readbacks, and the host's own work.
-  const steps = res.decodeSteps;
+  // Per useful step (tokens - 1 of them; a run may take a step past the last token, counted in
+  // the time), as PyTorch's figure: (generate(n) - generate(1)) / (n - 1).
+  const tokens = res.completions[0].length;
+  const steps = Math.max(1, tokens - 1);
   const msPerStep = res.decodeMs / steps;
   const hostMs = res.decodeMs - res.decodeRunMs - res.decodeWaitMs;
   const decode = {
@@ -167,8 +170,9 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
     prefill_to_first_token_ms: res.prefillMs,
     decode_ms: res.decodeMs,
     steps,
+    steps_run: res.decodeSteps,
     steps_per_run: gen.stepsPerRun,
-    tokens: res.completions[0].length,
+    tokens,
     ms_per_step: msPerStep,
     tokens_per_s: (batch * 1000) / msPerStep,
     session_run_ms_per_step: res.decodeRunMs / steps,
@@ -177,7 +181,7 @@ async function benchDecode(runner: Gemma3Runner, profiler: SessionProfiler, rng:
     peak_bytes: gpuMemory.peak,
     profile: profiler.toJson(),
   };
-  console.log(`decode: batch ${batch}, prompt ${ints.prompt}, ${decode.tokens} new tokens (${steps} decode steps, up to ${gen.stepsPerRun} per run): prefill + first token ${res.prefillMs.toFixed(0)} ms, ${msPerStep.toFixed(1)} ms/step = ${decode.tokens_per_s.toFixed(1)} tok/s (warm-up ${(warmupMs / 1000).toFixed(1)} s incl. compile); peak ${gib(gpuMemory.peak).toFixed(2)} GiB`);
+  console.log(`decode: batch ${batch}, prompt ${ints.prompt}, ${decode.tokens} new tokens (${res.decodeSteps} decode steps run, up to ${gen.stepsPerRun} per run): prefill + first token ${res.prefillMs.toFixed(0)} ms, ${msPerStep.toFixed(1)} ms/step = ${decode.tokens_per_s.toFixed(1)} tok/s (warm-up ${(warmupMs / 1000).toFixed(1)} s incl. compile); peak ${gib(gpuMemory.peak).toFixed(2)} GiB`);
   console.log(`  per decode step: ${decode.session_run_ms_per_step.toFixed(2)} ms in session runs, ${decode.readback_wait_ms_per_step.toFixed(2)} ms waiting for tokens, ${decode.host_ms_per_step.toFixed(3)} ms host (feeds, token bookkeeping)`);
   if (runner.store.backend === 'webgpu') {
     // Where the GPU time goes: a pass in which each run waits for the GPU.
