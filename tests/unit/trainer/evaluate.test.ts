@@ -41,7 +41,7 @@ describe('evaluatePolicy', () => {
           if (!q) throw new Error('prompt without a known question');
           return [...tk.encode(answers.get(q)!), tk.special.endOfTurn];
         });
-        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0 };
+        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0, decodeSteps: 0, decodeRunMs: 0, decodeWaitMs: 0 };
       },
     };
     const result = await evaluatePolicy({ generator: scripted, tokenizer: tk, examples, executor, step: 7, maxPromptLength: 512, maxNewTokens: 64, batchSize: 3 });
