@@ -116,21 +116,33 @@ export function trainPlan(cfg: Gemma3Config, w: Workload): { items: PlanItem[]; 
   return { items, peak, graphs: g, peakAsScheduled: peak - internal(g.loss_head) + lossHeadAsScheduled(cfg, w) };
 }
 
-/** Decode: weights + LoRA + KV caches (old and new) + the prefill and step graphs' working sets. */
-export function decodePlan(cfg: Gemma3Config, w: { batch: number; prompt: number; newTokens: number; rank: number; maxBindingBytes: number }): { items: PlanItem[]; peak: number } {
+/**
+ * Decode: weights + LoRA + the KV caches (allocated once; the prefill writes them and decode runs
+ * update them in place) + the larger of the prefill's and a decode run's intermediates. `steps` is
+ * the generator's decode steps per run (8 on WebGPU).
+ */
+export function decodePlan(cfg: Gemma3Config, w: { batch: number; prompt: number; newTokens: number; rank: number; maxBindingBytes: number; steps?: number }): { items: PlanItem[]; peak: number } {
   const shards = vocabShards(cfg.vocabSize, cfg.hiddenSize, Math.min(w.maxBindingBytes, 512 * 2 ** 20));
   const seq = Math.ceil(w.prompt / 32) * 32;
-  const cacheLen = seq + w.newTokens;
+  const steps = Math.min(w.steps ?? 8, Math.max(1, w.newTokens - 1));
+  const runs = Math.ceil(Math.max(1, w.newTokens - 1) / steps);
+  const cacheLen = seq + runs * steps;
   const lora = loraSpec(w.rank);
-  const prefill = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq, cacheLen, lora, shards }));
-  const step = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq: 1, cacheLen, lora, shards }));
+  const sampling = { kind: 'sample', topK: 0, topP: 1 } as const;
+  const prefill = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq, cacheLen, lora, shards, sampling }));
+  // The run's cache outputs alias its inputs: measured on the variant that outputs only the new entries.
+  const run = graphMemory(buildDecodeGraph(cfg, { batch: w.batch, seq: 1, cacheLen, lora, shards, sampling, steps, cacheWrite: 'host' }));
   const cache = 2 * cfg.numLayers * w.batch * cfg.numKvHeads * cacheLen * cfg.headDim * 4;
+  const internal = (m: { peak: number; outputs: number }) => m.peak - m.outputs;
   const items: PlanItem[] = [
     { name: 'weights (fp32)', bytes: weightBytes(cfg), how: 'as for training' },
     { name: 'LoRA parameters', bytes: loraBytes(cfg, w.rank), how: 'as for training' },
-    { name: 'prefill graph (incl. its KV cache outputs)', bytes: prefill.peak, how: `graph liveness, ${w.batch} x ${seq} prompt tokens` },
-    { name: 'decode step graph (incl. new KV caches)', bytes: step.peak, how: `graph liveness; caches ${cacheLen} slots` },
-    { name: 'KV caches being read', bytes: cache, how: '2 x layers x [B, kv heads, cache slots, head dim]' },
+    { name: 'KV caches', bytes: cache, how: `2 x layers x [B, kv heads, ${cacheLen} slots, head dim], written in place` },
+    {
+      name: 'prefill or decode-run intermediates (larger)',
+      bytes: Math.max(internal(prefill), internal(run)),
+      how: `graph liveness: prefill of ${w.batch} x ${seq} tokens ${(internal(prefill) / 2 ** 20).toFixed(1)} MiB, a ${steps}-step decode run ${(internal(run) / 2 ** 20).toFixed(1)} MiB`,
+    },
   ];
   return { items, peak: items.reduce((a, i) => a + i.bytes, 0) };
 }

@@ -32,7 +32,8 @@ export class SessionProfiler {
   readback = { count: 0, ms: 0, bytes: 0 };
   private installed = false;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** Without a device (wasm backend) runs are synchronous already and `sync` does nothing. */
+  constructor(private readonly device?: GPUDevice) {}
 
   reset(): void {
     this.kinds.clear();
@@ -50,7 +51,7 @@ export class SessionProfiler {
       gpuMemory.resetPeak();
       const t0 = performance.now();
       const out = await run.apply(this, args);
-      if (profiler.sync) await profiler.device.queue.onSubmittedWorkDone();
+      if (profiler.sync && profiler.device) await profiler.device.queue.onSubmittedWorkDone();
       const ms = performance.now() - t0;
       const s = profiler.kinds.get(this.graph.name) ?? { runs: 0, ms: 0, peakAbove: 0, retained: 0 };
       s.runs++;

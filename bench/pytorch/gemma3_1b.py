@@ -5,14 +5,17 @@
 Gemma3ForCausalLM from a Gemma3TextConfig with gemma-3-1b-it's shapes (random init), float32,
 eager attention; PEFT LoRA r=16 (alpha 32) on all seven projections. Decode: generate() with
 sampling (temperature 1, no top-k/top-p), batch 8, 256 new tokens, ms per step = (full generate -
-a 1-token generate) / (new tokens - 1). Training: forward over 8 x 512 tokens, log-softmax of the
-full logits, the same per-token weighted objective as ours, backward, gradient clipping, AdamW
-step; median wall time after a warm-up step. Peak memory: torch.cuda.max_memory_allocated.
-Runs on the CPU when there is no CUDA device (to check the script, not to compare).
+a 1-token generate) / (new tokens - 1). Training: forward over --train-batch x --seq tokens with
+logits for the completion half only (logits_to_keep, as TRL's GRPO trainer), log-softmax, the same
+per-token weighted objective as ours, backward, gradient clipping, AdamW step; median wall time
+after a warm-up step. Peak memory: torch.cuda.max_memory_allocated.
+On the CPU (no CUDA device, or --backend wasm) it runs with --threads threads (torch.set_num_threads),
+the reference for bench/gemma3-1b.ts --backend wasm with the same --threads.
 """
 import argparse
 import inspect
 import json
+import os
 import statistics
 import time
 
@@ -30,6 +33,10 @@ def parse_args():
                           ("kv-heads", 1), ("head-dim", 256)]:
         p.add_argument(f"--{name}", type=int, default=default)
     p.add_argument("--micro-batch", type=int, default=None, help="gradient accumulation over micro-batches of this many rows")
+    p.add_argument("--train-batch", type=int, default=None, help="rows of the training step (default --batch)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (torch.set_num_threads)")
+    p.add_argument("--backend", choices=["webgpu", "wasm"], default=None, help="ours; wasm means: run this reference on the CPU")
+    p.add_argument("--steps-per-run", type=int, default=None, help="ours only")
     p.add_argument("--chunk-rows", type=int, default=None, help="ours only (loss head chunking); accepted so one flag list serves both")
     p.add_argument("--profile-steps", type=int, default=None, help="ours only")
     p.add_argument("--only", choices=["decode", "train"], default=None)
@@ -109,20 +116,21 @@ def bench_train(model, a, device):
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-5, weight_decay=0.0)
     g = torch.Generator(device="cpu").manual_seed(a.seed + 1)
-    ids = torch.randint(3, a.vocab, (a.batch, a.seq), generator=g).to(device)
+    batch = a.train_batch or a.batch
+    ids = torch.randint(3, a.vocab, (batch, a.seq), generator=g).to(device)
     mask = torch.ones_like(ids)
     prompt_len = a.seq // 2
-    coef = torch.zeros(a.batch, a.seq - 1)
-    coef[:, prompt_len - 1:] = (torch.rand(a.batch, a.seq - prompt_len, generator=g) * 2 - 1) / (a.seq - prompt_len) / a.batch
-    coef = coef.to(device)
-    micro = a.micro_batch or a.batch
+    completion = a.seq - prompt_len
+    # Weights on the completion tokens only; logits only where they are needed (TRL's logits_to_keep).
+    coef = ((torch.rand(batch, completion, generator=g) * 2 - 1) / completion / batch).to(device)
+    micro = a.micro_batch or batch
 
     def step():
         sync(device)
         t0 = time.perf_counter()
-        for s in range(0, a.batch, micro):
-            logits = model(input_ids=ids[s:s + micro], attention_mask=mask[s:s + micro]).logits
-            logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, ids[s:s + micro, 1:, None]).squeeze(-1)
+        for s in range(0, batch, micro):
+            logits = model(input_ids=ids[s:s + micro], attention_mask=mask[s:s + micro], logits_to_keep=completion + 1).logits
+            logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, ids[s:s + micro, prompt_len:, None]).squeeze(-1)
             loss = -(logp * coef[s:s + micro]).sum()
             loss.backward()
             del logits, logp, loss
@@ -135,8 +143,8 @@ def bench_train(model, a, device):
     warmup_ms = step()
     reset_peak(device)
     times = [step() for _ in range(a.train_steps)]
-    r = {"warmup_ms": warmup_ms, "step_ms_all": times, "step_ms": statistics.median(times), "peak_bytes": peak(device), "tokens": a.batch * a.seq}
-    print(f"train (PyTorch): {a.batch} x {a.seq} tokens (micro-batch {micro}): {r['step_ms']:.0f} ms/step (median of {a.train_steps}); peak {r['peak_bytes'] / 2**30:.2f} GiB")
+    r = {"warmup_ms": warmup_ms, "step_ms_all": times, "step_ms": statistics.median(times), "peak_bytes": peak(device), "tokens": batch * a.seq}
+    print(f"train (PyTorch): {batch} x {a.seq} tokens (micro-batch {micro}): {r['step_ms']:.0f} ms/step (median of {a.train_steps}); peak {r['peak_bytes'] / 2**30:.2f} GiB")
     return r
 
 
@@ -144,13 +152,18 @@ def main():
     a = parse_args()
     if a.layers < 2:
         raise SystemExit(f"--layers {a.layers}: at least 2 (one sliding-window and one global layer), as in bench/gemma3-config.ts")
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = "cuda" if torch.cuda.is_available() and a.backend != "wasm" else "cpu"
     name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    if device == "cpu":
+        print(f"PyTorch on the CPU: {torch.get_num_threads()} thread(s), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     model = build_model(a, device)
-    result = {"engine": f"torch {torch.__version__} + transformers + peft ({device})", "device": name, "config": vars(a)}
+    result = {"engine": f"torch {torch.__version__} + transformers + peft ({device})", "device": name, "config": vars(a),
+              "threads": torch.get_num_threads() if device == "cpu" else None, "load_average": os.getloadavg()}
     print(f"model (PyTorch, {name}): {a.layers} layers, hidden {a.hidden}, vocab {a.vocab}; LoRA r={a.rank} on {len(MODULES)} projections, fp32, eager attention")
     if a.only != "train":
         result["decode"] = bench_decode(model, a, device)
@@ -158,6 +171,7 @@ def main():
         result["train"] = bench_train(model, a, device)
     result["memory"] = {"peak_bytes": peak(device) if device == "cuda" else 0,
                         "peak_gib": max(result.get("decode", {}).get("peak_bytes", 0), result.get("train", {}).get("peak_bytes", 0)) / 2**30}
+    result["load_average_end"] = os.getloadavg()
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -1,19 +1,50 @@
 /**
- * Batched generation with a KV cache. Prompts are left-padded to a common length (bucketed, so
- * sessions are reused across steps of a run), prefilled in one run of the prefill graph, then
- * decoded one token per run of the decode graph. Cache slots are shared across the batch: slot j
- * of row b holds that row's token at position j - pad[b], so masks and RoPE positions per row
- * follow from the padding.
+ * Batched generation with a KV cache, sampling on the device. Prompts are left-padded to a common
+ * length (bucketed, so sessions are reused across steps of a run) and prefilled in one run of the
+ * prefill graph, which also samples the first token; then each run of the decode graph takes
+ * `stepsPerRun` steps, every step sampling the token the next one reads. Only token ids come back
+ * to the host ([steps, B] int32 per run), never logits.
+ *
+ * Cache slots are shared across the batch: slot j of row b holds that row's token at position
+ * j - pad[b], so masks and RoPE positions per row follow from the padding.
+ *
+ * A decode run's steps only read the cache: each attends over it and over the run's own new
+ * entries, and the run's K slots are written once at its end. On WebGPU everything a run touches is
+ * a GPU buffer allocated once per shape and reused (caches, token ids, per-step masks, RoPE rows and
+ * uniforms); each cache output is bound to its input's buffer, so that write is in place and no
+ * cache is ever copied; the last token ids are written over the ids the run read, ready for the
+ * next run. The token readback of run r overlaps run r + 1 (stop tokens are checked one run
+ * behind, so no run waits on the host).
+ *
+ * On the wasm backend onnxruntime-web copies every input into its heap on each run (weights
+ * included) and returns outputs as new arrays, so there the run returns only its new keys/values,
+ * which are written into the host's cache arrays, and the lever is steps per run: the copies are
+ * paid once per `stepsPerRun` tokens.
  */
 import type { Rng } from '../grpo/rng';
-import { readTensor } from '../runtime/device';
-import { GraphSession } from '../runtime/graph-session';
-import type { ort } from '../runtime/ort';
 import type { LayerType } from '../model/config';
-import { buildDecodeGraph, cacheName, embedShardName, FINAL_NORM, newCacheName } from '../model/gemma3-graphs';
+import {
+  buildDecodeGraph,
+  cacheName,
+  DECODE_IDS,
+  DECODE_INV_TEMPERATURE,
+  DECODE_LAST_IDS,
+  DECODE_LOGITS,
+  DECODE_SLOT,
+  DECODE_TOKENS,
+  DECODE_UNIFORMS,
+  embedShardName,
+  FINAL_NORM,
+  newCacheName,
+  newEntriesName,
+} from '../model/gemma3-graphs';
 import type { Gemma3Runner } from '../model/gemma3-runner';
 import { attentionMask, ropeTables } from '../model/positions';
-import { sampleToken, validateSampling, type SamplingParams } from './sampling';
+import type { SamplerSpec } from '../graph/sampling';
+import { GraphSession } from '../runtime/graph-session';
+import type { ort } from '../runtime/ort';
+import { stepPositions, writeStepPositions, type StepPositions } from './decode-feeds';
+import { validateSampling, type SamplingParams } from './sampling';
 
 export interface GenerateOptions extends SamplingParams {
   maxNewTokens: number;
@@ -22,9 +53,9 @@ export interface GenerateOptions extends SamplingParams {
   loraScale?: number;
   /** Keep each step's logits (tests and diagnostics; costly for big vocabularies). */
   keepLogits?: boolean;
-  /** Called after every decode step with the number of tokens generated so far. */
+  /** Called with the number of tokens generated so far, as each run's tokens arrive. */
   onStep?: (step: number) => void;
-  /** Stop early (e.g. the user pressed Stop). */
+  /** Stop early (e.g. the user pressed Stop); checked between runs. */
   signal?: AbortSignal;
 }
 
@@ -35,28 +66,156 @@ export interface GenerateResult {
   finished: boolean[];
   /** Per step, logits [B, V] (only with keepLogits). */
   stepLogits?: Float32Array[];
+  /** Prefill until its first tokens are on the host. */
   prefillMs: number;
+  /** The decode runs after that, until the last tokens are on the host. */
   decodeMs: number;
+  /** Decode steps run (each for the whole batch; includes steps past a stop, at most stepsPerRun - 1 more). */
+  decodeSteps: number;
+  /** Of decodeMs: time inside session.run calls, and waiting for token readbacks. */
+  decodeRunMs: number;
+  decodeWaitMs: number;
+}
+
+export interface GeneratorOptions {
+  /**
+   * Decode steps per session run (default 16 on wasm, 8 on WebGPU). More steps per run: the per-run
+   * costs (input copies on wasm, session overhead everywhere) are paid less often, but up to
+   * stepsPerRun - 1 steps run after every row has stopped.
+   */
+  stepsPerRun?: number;
+  /**
+   * WebGPU: capture the decode session's GPU commands on its first run and replay them after
+   * (default false: in onnxruntime-web 1.30 a captured session's second run fails in the JS layer,
+   * which looks for the run's pre-allocated outputs under the handles of that run while the binding
+   * kept from the first run returns the first run's; see docs/BENCHMARKS.md).
+   */
+  graphCapture?: boolean;
 }
 
 /** Padded prompt lengths are rounded up to this, so a run reuses a handful of sessions. */
 export const PROMPT_BUCKET = 32;
+/** Shapes whose sessions and buffers are kept (least recently used ones are released). */
+const KEPT_SHAPES = 3;
+
+/** What a generate call needs compiled and allocated; reused while the shape repeats. */
+interface Plan {
+  batch: number;
+  seq: number;
+  /** Decode runs and steps per run (runs * steps >= maxNewTokens - 1). */
+  runs: number;
+  steps: number;
+  cacheLen: number;
+  sampling: SamplerSpec;
+  keepLogits: boolean;
+}
+
+/** Sessions and persistent tensors of one plan. */
+interface DecodeState {
+  plan: Plan;
+  prefill: GraphSession;
+  decode?: GraphSession;
+  /** Input ids of the next decode run [B, 1] (WebGPU: written by the previous run in place). */
+  ids?: ort.Tensor;
+  caches: Record<string, ort.Tensor>;
+  /** WebGPU output buffers. */
+  outputs: { prefillTokens?: ort.Tensor; decodeTokens?: ort.Tensor; prefillLogits?: ort.Tensor; decodeLogits?: ort.Tensor };
+  positions: StepPositions;
+  /** Decode feeds rewritten before each run (masks, RoPE rows, uniforms, slot). */
+  stepFeeds: Record<string, ort.Tensor>;
+  prefillUniforms?: ort.Tensor;
+  scalars: Record<string, ort.Tensor>;
+  /** WebGPU with graph capture: the LoRA matrices, copied in at each call (captured runs read fixed buffers). */
+  loraCopies?: Map<string, ort.Tensor>;
+}
 
 export class Generator {
-  private readonly sessions = new Map<string, Promise<GraphSession>>();
+  private readonly states = new Map<string, Promise<DecodeState>>();
+  readonly stepsPerRun: number;
+  readonly graphCapture: boolean;
 
-  constructor(readonly runner: Gemma3Runner) {}
+  constructor(
+    readonly runner: Gemma3Runner,
+    options: GeneratorOptions = {},
+  ) {
+    const webgpu = runner.store.backend === 'webgpu';
+    this.stepsPerRun = options.stepsPerRun ?? (webgpu ? 8 : 16);
+    if (!Number.isInteger(this.stepsPerRun) || this.stepsPerRun < 1) throw new Error(`stepsPerRun must be a positive integer, got ${options.stepsPerRun}`);
+    this.graphCapture = webgpu && (options.graphCapture ?? false);
+  }
 
-  private session(batch: number, seq: number, cacheLen: number): Promise<GraphSession> {
-    const key = `${batch}x${seq}x${cacheLen}`;
-    let s = this.sessions.get(key);
-    if (!s) {
-      const { cfg, options, shards, store } = this.runner;
-      s = GraphSession.create(buildDecodeGraph(cfg, { batch, seq, cacheLen, lora: options.lora, shards }), store.backend, { preferredOutputLocation: 'gpu-buffer' });
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
+  private plan(prompts: number[][], o: GenerateOptions): Plan {
+    const batch = prompts.length;
+    const seq = Math.ceil(Math.max(...prompts.map((p) => p.length)) / PROMPT_BUCKET) * PROMPT_BUCKET;
+    const decodeSteps = o.maxNewTokens - 1;
+    const runs = decodeSteps ? Math.ceil(decodeSteps / Math.min(this.stepsPerRun, decodeSteps)) : 0;
+    const steps = runs ? Math.ceil(decodeSteps / runs) : 0;
+    const sampling: SamplerSpec = o.temperature === 0 ? { kind: 'greedy' } : { kind: 'sample', topK: o.topK, topP: o.topP };
+    return { batch, seq, runs, steps, cacheLen: seq + runs * steps, sampling, keepLogits: !!o.keepLogits };
+  }
+
+  private state(plan: Plan): Promise<DecodeState> {
+    const key = JSON.stringify(plan);
+    let s = this.states.get(key);
+    if (s) {
+      this.states.delete(key); // most recently used last
+      this.states.set(key, s);
+      return s;
+    }
+    s = this.createState(plan);
+    this.states.set(key, s);
+    s.catch(() => this.states.delete(key));
+    while (this.states.size > KEPT_SHAPES) {
+      const [oldKey, old] = this.states.entries().next().value!;
+      this.states.delete(oldKey);
+      void old.then((st) => releaseState(st), () => undefined);
     }
     return s;
+  }
+
+  private async createState(plan: Plan): Promise<DecodeState> {
+    const { cfg, options, shards, store } = this.runner;
+    const { batch, seq, steps, cacheLen, sampling, keepLogits } = plan;
+    const webgpu = store.backend === 'webgpu';
+    const cacheWrite = webgpu ? 'graph' : 'host';
+    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite });
+    const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer' });
+    const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture }) : undefined;
+    const types = [...new Set(cfg.layerTypes)] as LayerType[];
+    const positions = stepPositions(cfg, types, batch, Math.max(steps, 1), cacheLen);
+    const st: DecodeState = { plan, prefill, decode, caches: {}, outputs: {}, positions, stepFeeds: {}, scalars: {} };
+    st.scalars.lora_scale = store.upload(new Float32Array([1]), []);
+    if (sampling.kind === 'sample') {
+      st.scalars[DECODE_INV_TEMPERATURE] = store.upload(new Float32Array([1]), []);
+      st.prefillUniforms = store.upload(new Float32Array(batch * 2), [1, batch, 2]);
+    }
+    if (decode) {
+      for (const type of types) {
+        st.stepFeeds[`mask.${type}`] = store.upload(positions.mask[type], [steps, batch, 1, 1, cacheLen]);
+        st.stepFeeds[`rope_cos.${type}`] = store.upload(positions.cos[type], [steps, batch, 1, 1, cfg.headDim]);
+        st.stepFeeds[`rope_sin.${type}`] = store.upload(positions.sin[type], [steps, batch, 1, 1, cfg.headDim]);
+      }
+      st.stepFeeds[DECODE_SLOT] = store.upload(new Int32Array(1), [1]);
+      if (sampling.kind === 'sample') st.stepFeeds[DECODE_UNIFORMS] = store.upload(new Float32Array(steps * batch * 2), [steps, batch, 2]);
+    }
+    if (webgpu) {
+      // Buffers the runs write into: caches (prefill fills them, decode runs add their slots in place),
+      // the next input ids, tokens and (optionally) logits.
+      const kv = [batch, cfg.numKvHeads, cacheLen, cfg.headDim];
+      for (let l = 0; l < cfg.numLayers; l++) for (const w of ['k', 'v'] as const) st.caches[cacheName(l, w)] = store.zeros(kv);
+      st.ids = store.upload(new Int32Array(batch), [batch, 1]);
+      st.outputs.prefillTokens = store.upload(new Int32Array(batch), [1, batch]);
+      if (decode) st.outputs.decodeTokens = store.upload(new Int32Array(steps * batch), [steps, batch]);
+      if (keepLogits) {
+        st.outputs.prefillLogits = store.zeros([1, batch, cfg.vocabSize]);
+        if (decode) st.outputs.decodeLogits = store.zeros([steps, batch, cfg.vocabSize]);
+      }
+      if (this.graphCapture && decode) {
+        st.loraCopies = new Map();
+        for (const [k, t] of this.runner.lora) st.loraCopies.set(k, store.zeros(t.dims));
+      }
+    }
+    return st;
   }
 
   async generate(prompts: number[][], o: GenerateOptions, rng: Rng): Promise<GenerateResult> {
@@ -68,88 +227,174 @@ export class Generator {
       if (!p.length) throw new Error(`generate: prompt ${i} is empty`);
       for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new Error(`generate: prompt ${i} has token id ${id} outside the vocabulary`);
     }
-    const batch = prompts.length;
-    const longest = Math.max(...prompts.map((p) => p.length));
-    const seq = Math.ceil(longest / PROMPT_BUCKET) * PROMPT_BUCKET;
-    const cacheLen = seq + o.maxNewTokens;
+    const plan = this.plan(prompts, o);
+    const st = await this.state(plan);
+    const { batch, seq, steps, cacheLen } = plan;
+    const webgpu = store.backend === 'webgpu';
     const pads = prompts.map((p) => seq - p.length);
     const types = [...new Set(cfg.layerTypes)] as LayerType[];
     const stop = new Set(o.stopTokenIds);
 
-    const shared: Record<string, ort.Tensor> = { [FINAL_NORM]: this.runner.weights.get(FINAL_NORM)! };
+    // Inputs every run shares: weights, LoRA, scalars.
+    store.write(st.scalars.lora_scale, new Float32Array([o.loraScale ?? 1]));
+    if (plan.sampling.kind === 'sample') store.write(st.scalars[DECODE_INV_TEMPERATURE], new Float32Array([1 / o.temperature]));
+    const shared: Record<string, ort.Tensor> = { [FINAL_NORM]: this.runner.weights.get(FINAL_NORM)!, ...st.scalars };
     this.runner.shards.forEach((_, s) => (shared[embedShardName(s)] = this.runner.weights.get(embedShardName(s))!));
     for (const [k, t] of this.runner.weights) if (k.startsWith('model.layers.')) shared[k] = t;
-    for (const [k, t] of this.runner.lora) shared[k] = t;
-    const scale = store.upload(new Float32Array([o.loraScale ?? 1]), []);
-    const temporaries: ort.Tensor[] = [scale];
-
-    const positionFeeds = (queries: number, queryStart: number, positions: number[][], valid: number[][]) => {
-      const f: Record<string, ort.Tensor> = {};
-      for (const type of types) {
-        const { cos, sin } = ropeTables(cfg, type, positions);
-        f[`mask.${type}`] = store.upload(attentionMask(cfg, type, valid, queries, queryStart), [batch, 1, queries, cacheLen]);
-        f[`rope_cos.${type}`] = store.upload(cos, [batch, 1, queries, cfg.headDim]);
-        f[`rope_sin.${type}`] = store.upload(sin, [batch, 1, queries, cfg.headDim]);
+    const lora: Record<string, ort.Tensor> = {};
+    for (const [k, t] of this.runner.lora) lora[k] = t;
+    const decodeLora: Record<string, ort.Tensor> = { ...lora };
+    if (st.loraCopies) {
+      for (const [k, t] of this.runner.lora) {
+        const copy = st.loraCopies.get(k);
+        if (!copy) throw new Error(`generate: LoRA tensor ${k} appeared after the decode session was made`);
+        store.copy(t, copy);
+        decodeLora[k] = copy;
       }
-      return f;
+    }
+    const uniforms = (n: number) => {
+      const u = new Float32Array(n);
+      for (let i = 0; i < n; i++) u[i] = rng.next();
+      return u;
     };
-    const release = (f: Record<string, ort.Tensor>) => Object.values(f).forEach((t) => t.location !== 'cpu' && t.dispose());
 
-    // Prefill: every prompt token at its slot; empty caches are not needed (the graph pads).
+    // Prefill: every prompt token at its slot; samples the first new token.
     const t0 = performance.now();
     const ids = new Int32Array(batch * seq);
     prompts.forEach((p, b) => ids.set(p, b * seq + pads[b]));
     const valid = prompts.map((_, b) => Array.from({ length: cacheLen }, (_, j) => (j >= pads[b] && j < seq ? 1 : 0)));
     const positions = prompts.map((_, b) => Array.from({ length: seq }, (_, i) => Math.max(0, i - pads[b])));
-    const prefill = await this.session(batch, seq, cacheLen);
-    let feeds = positionFeeds(seq, 0, positions, valid);
-    const idTensor = store.upload(ids, [batch, seq]);
-    let out = await prefill.run({ input_ids: idTensor, lora_scale: scale, ...feeds, ...shared });
-    release(feeds);
-    idTensor.dispose?.();
-    const prefillMs = performance.now() - t0;
+    const temp: Record<string, ort.Tensor> = { [DECODE_IDS]: store.upload(ids, [batch, seq]) };
+    for (const type of types) {
+      const { cos, sin } = ropeTables(cfg, type, positions);
+      temp[`mask.${type}`] = store.upload(attentionMask(cfg, type, valid, seq, 0), [batch, 1, seq, cacheLen]);
+      temp[`rope_cos.${type}`] = store.upload(cos, [batch, 1, seq, cfg.headDim]);
+      temp[`rope_sin.${type}`] = store.upload(sin, [batch, 1, seq, cfg.headDim]);
+    }
+    if (st.prefillUniforms) {
+      store.write(st.prefillUniforms, uniforms(batch * 2));
+      temp[DECODE_UNIFORMS] = st.prefillUniforms;
+    }
+    const prefillOut = await st.prefill.run({ ...temp, ...shared, ...lora }, webgpu ? this.fetches(st, 'prefill') : undefined);
+    for (const [k, t] of Object.entries(temp)) if (k !== DECODE_UNIFORMS && t.location !== 'cpu') t.dispose();
+    if (!webgpu) this.adoptOutputs(st, prefillOut);
 
     const completions: number[][] = prompts.map(() => []);
     const finished = prompts.map(() => false);
     const stepLogits: Float32Array[] = [];
-    const decode = o.maxNewTokens > 1 ? await this.session(batch, 1, cacheLen) : undefined;
-    const t1 = performance.now();
-    for (let step = 0; ; step++) {
-      const logits = await readTensor(out.logits);
-      if (o.keepLogits) stepLogits.push(logits.slice());
-      const next = new Int32Array(batch);
-      for (let b = 0; b < batch; b++) {
-        if (finished[b]) continue;
-        const tok = sampleToken(logits.subarray(b * cfg.vocabSize, (b + 1) * cfg.vocabSize), o, rng);
-        completions[b].push(tok);
-        next[b] = tok;
-        if (stop.has(tok)) finished[b] = true;
+    let generated = 0;
+    const done = () => generated >= o.maxNewTokens || finished.every(Boolean);
+    // Takes one run's tokens [k, B] (and logits [k, B, V]) in step order.
+    const consume = ({ tokens, logits }: { tokens: Int32Array; logits?: Float32Array }) => {
+      const k = tokens.length / batch;
+      for (let j = 0; j < k && !done(); j++) {
+        for (let b = 0; b < batch; b++) {
+          if (finished[b]) continue;
+          const tok = tokens[j * batch + b];
+          completions[b].push(tok);
+          if (stop.has(tok)) finished[b] = true;
+        }
+        if (logits) stepLogits.push(logits.slice(j * batch * cfg.vocabSize, (j + 1) * batch * cfg.vocabSize));
+        generated++;
+        o.onStep?.(generated);
       }
-      if (out.logits.location !== 'cpu') out.logits.dispose();
-      o.onStep?.(step + 1);
-      if (step + 1 >= o.maxNewTokens || finished.every(Boolean) || o.signal?.aborted || !decode) break;
+    };
+    const results = (tokens: ort.Tensor, logits: ort.Tensor | undefined) =>
+      Promise.all([store.read(tokens), logits ? store.read(logits) : undefined]).then(([t, l]) => ({ tokens: t as Int32Array, logits: l as Float32Array | undefined }));
 
-      // Decode: the token just sampled goes to slot seq + step.
-      const slotIndex = seq + step;
-      for (let b = 0; b < batch; b++) valid[b][slotIndex] = 1;
-      const slot = new Float32Array(cacheLen);
-      slot[slotIndex] = 1;
-      feeds = positionFeeds(1, slotIndex, prompts.map((_, b) => [slotIndex - pads[b]]), valid);
-      const caches: Record<string, ort.Tensor> = {};
-      for (let l = 0; l < cfg.numLayers; l++) for (const w of ['k', 'v'] as const) caches[cacheName(l, w)] = out[newCacheName(l, w)];
-      const tokTensor = store.upload(next, [batch, 1]);
-      const slotTensor = store.upload(slot, [1, 1, cacheLen, 1]);
-      const nextOut = await decode.run({ input_ids: tokTensor, slot: slotTensor, lora_scale: scale, ...feeds, ...shared, ...caches });
-      release({ ...feeds, ...caches, tok: tokTensor, slot: slotTensor });
-      out = nextOut;
+    let pending = results(webgpu ? st.outputs.prefillTokens! : prefillOut[DECODE_TOKENS], webgpu ? st.outputs.prefillLogits : prefillOut[DECODE_LOGITS]);
+    if (!webgpu) consume(await pending);
+    const t1 = performance.now();
+    let prefillMs = t1 - t0;
+    let decodeSteps = 0;
+    let runMs = 0;
+    let waitMs = 0;
+    // On WebGPU run r is submitted before run r - 1's tokens are awaited; on wasm a run is done when
+    // run() returns, so its tokens are checked before deciding on the next.
+    for (let r = 0; r < plan.runs && st.decode; r++) {
+      if (!webgpu && (done() || o.signal?.aborted)) break;
+      if (webgpu && r > 0 && (done() || o.signal?.aborted)) break;
+      const firstSlot = seq + r * steps;
+      writeStepPositions(cfg, types, pads, firstSlot, steps, cacheLen, st.positions);
+      for (const type of types) {
+        store.write(st.stepFeeds[`mask.${type}`], st.positions.mask[type]);
+        store.write(st.stepFeeds[`rope_cos.${type}`], st.positions.cos[type]);
+        store.write(st.stepFeeds[`rope_sin.${type}`], st.positions.sin[type]);
+      }
+      store.write(st.stepFeeds[DECODE_SLOT], Int32Array.of(firstSlot));
+      if (st.stepFeeds[DECODE_UNIFORMS]) store.write(st.stepFeeds[DECODE_UNIFORMS], uniforms(steps * batch * 2));
+      const feeds = { [DECODE_IDS]: st.ids!, ...st.stepFeeds, ...shared, ...decodeLora, ...st.caches };
+      const tr = performance.now();
+      const out = await st.decode.run(feeds, webgpu ? this.fetches(st, 'decode') : undefined);
+      // On WebGPU run 0 is submitted while the prefill's tokens are still on their way: its
+      // submission, and that wait, belong to the prefill's time.
+      if (!webgpu || r > 0) runMs += performance.now() - tr;
+      decodeSteps += steps;
+      if (webgpu) {
+        const next = results(st.outputs.decodeTokens!, st.outputs.decodeLogits);
+        const tw = performance.now();
+        consume(await pending);
+        if (r > 0) waitMs += performance.now() - tw;
+        else prefillMs = performance.now() - t0;
+        pending = next;
+      } else {
+        this.writeEntries(st, out, firstSlot);
+        st.ids = out[DECODE_LAST_IDS];
+        consume(await results(out[DECODE_TOKENS], out[DECODE_LOGITS]));
+      }
     }
-    for (const [k, t] of Object.entries(out)) if (k !== 'logits' && t.location !== 'cpu') t.dispose();
-    temporaries.forEach((t) => t.location !== 'cpu' && t.dispose());
-    return { completions, finished, stepLogits: o.keepLogits ? stepLogits : undefined, prefillMs, decodeMs: performance.now() - t1 };
+    if (webgpu) {
+      const tw = performance.now();
+      consume(await pending);
+      waitMs += performance.now() - tw;
+      if (!plan.runs) prefillMs = performance.now() - t0;
+    }
+    const decodeMs = performance.now() - t0 - prefillMs;
+    return { completions, finished, stepLogits: o.keepLogits ? stepLogits : undefined, prefillMs, decodeMs, decodeSteps, decodeRunMs: runMs, decodeWaitMs: waitMs };
+  }
+
+  /** WebGPU: where each output of a run goes (caches and ids in place). */
+  private fetches(st: DecodeState, which: 'prefill' | 'decode'): Record<string, ort.Tensor> {
+    const f: Record<string, ort.Tensor> = { [DECODE_LAST_IDS]: st.ids! };
+    for (const [name, t] of Object.entries(st.caches)) f[`new_${name}`] = t;
+    f[DECODE_TOKENS] = which === 'prefill' ? st.outputs.prefillTokens! : st.outputs.decodeTokens!;
+    const logits = which === 'prefill' ? st.outputs.prefillLogits : st.outputs.decodeLogits;
+    if (logits) f[DECODE_LOGITS] = logits;
+    return f;
+  }
+
+  /** wasm: a decode run's new keys/values [B, Hkv, K, D] written into the cache arrays, slots firstSlot.. */
+  private writeEntries(st: DecodeState, out: Record<string, ort.Tensor>, firstSlot: number): void {
+    const { cfg } = this.runner;
+    const { batch, steps, cacheLen } = st.plan;
+    const d = cfg.headDim;
+    for (let l = 0; l < cfg.numLayers; l++) {
+      for (const w of ['k', 'v'] as const) {
+        const cache = st.caches[cacheName(l, w)].data as Float32Array;
+        const fresh = out[newEntriesName(l, w)].data as Float32Array;
+        for (let r = 0; r < batch * cfg.numKvHeads; r++) cache.set(fresh.subarray(r * steps * d, (r + 1) * steps * d), (r * cacheLen + firstSlot) * d);
+      }
+    }
+  }
+
+  /** wasm: the prefill's caches and last ids are the first decode run's inputs. */
+  private adoptOutputs(st: DecodeState, out: Record<string, ort.Tensor>): void {
+    const { cfg } = this.runner;
+    for (let l = 0; l < cfg.numLayers; l++) for (const w of ['k', 'v'] as const) st.caches[cacheName(l, w)] = out[newCacheName(l, w)];
+    st.ids = out[DECODE_LAST_IDS];
   }
 
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s).release().catch(() => undefined);
-    this.sessions.clear();
+    const states = [...this.states.values()];
+    this.states.clear();
+    for (const s of states) await s.then((st) => releaseState(st), () => undefined);
   }
 }
+
+async function releaseState(st: DecodeState): Promise<void> {
+  await st.prefill.release().catch(() => undefined);
+  await st.decode?.release().catch(() => undefined);
+  const owned = [st.ids, ...Object.values(st.caches), ...Object.values(st.outputs), ...Object.values(st.stepFeeds), st.prefillUniforms, ...Object.values(st.scalars), ...(st.loraCopies?.values() ?? [])];
+  for (const t of owned) if (t && t.location === 'gpu-buffer') t.dispose();
+}
+

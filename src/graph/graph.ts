@@ -31,6 +31,7 @@ export interface OpParams {
   ReduceSum: { axes: number[]; keepdims: boolean };
   ReduceMean: { axes: number[]; keepdims: boolean };
   ReduceMax: { axes: number[]; keepdims: boolean };
+  ReduceMin: { axes: number[]; keepdims: boolean };
   Softmax: { axis: number };
   Transpose: { perm: number[] };
   Reshape: { shape: number[] };
@@ -39,6 +40,12 @@ export interface OpParams {
   Concat: { axis: number };
   Split: { axis: number; sizes: number[] };
   Gather: { axis: number };
+  /** Copy of data with updates written at indices along axis (ONNX ScatterElements, no reduction). */
+  ScatterElements: { axis: number };
+  /** Running sum along axis; exclusive leaves each element out of its own sum. */
+  CumSum: { axis: number; exclusive: boolean };
+  /** The k largest values along axis, sorted descending (and their int64 indices, second output). */
+  TopK: { k: number; axis: number };
   Where: Record<string, never>;
   Expand: { shape: number[] };
   Cast: { to: DType };

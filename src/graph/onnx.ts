@@ -107,6 +107,7 @@ export function toModelProto(graph: Graph): Uint8Array {
       case 'ReduceSum':
       case 'ReduceMean':
       case 'ReduceMax':
+      case 'ReduceMin':
         inputs.push(int64Input(n, 'axes', p.axes as number[]));
         attrs.push({ name: 'keepdims', type: 'INT', value: p.keepdims ? 1 : 0 });
         break;
@@ -142,6 +143,20 @@ export function toModelProto(graph: Graph): Uint8Array {
       case 'Split':
         inputs.push(int64Input(n, 'split', p.sizes as number[]));
         attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
+        break;
+      case 'ScatterElements':
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
+        break;
+      case 'CumSum': {
+        const axis = `${n.name}/axis`;
+        initializers.push(tensorProto(axis, [p.axis as number], 'int64', []));
+        inputs.push(axis);
+        attrs.push({ name: 'exclusive', type: 'INT', value: p.exclusive ? 1 : 0 });
+        break;
+      }
+      case 'TopK':
+        inputs.push(int64Input(n, 'k', [p.k as number]));
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number }, { name: 'largest', type: 'INT', value: 1 }, { name: 'sorted', type: 'INT', value: 1 });
         break;
       case 'Cast':
         attrs.push({ name: 'to', type: 'INT', value: ONNX_DTYPE[p.to as DType] });

@@ -36,6 +36,7 @@ export const GPU_DTYPES: Record<OpType, DType[]> = {
   ReduceSum: FLOATS,
   ReduceMean: FLOATS,
   ReduceMax: FLOATS,
+  ReduceMin: FLOATS,
   Softmax: FLOATS,
   Transpose: ANY_DATA,
   Reshape: ANY_DATA,
@@ -44,6 +45,9 @@ export const GPU_DTYPES: Record<OpType, DType[]> = {
   Concat: ANY_DATA,
   Split: ANY_DATA,
   Gather: ['float32', 'float16', 'int32'],
+  ScatterElements: ['float32', 'float16', 'int32'],
+  CumSum: FLOATS,
+  TopK: FLOATS,
   Where: ['float32', 'float16', 'int32'],
   Expand: ANY_DATA,
   Cast: ANY_DATA,
@@ -154,7 +158,7 @@ export function linear(x: Tensor, w: Tensor): Tensor {
   return reshape(y, [...lead, w.shape[0]]);
 }
 
-function reduce(op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax', x: Tensor, axes: number | number[], keepdims: boolean): Tensor {
+function reduce(op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin', x: Tensor, axes: number | number[], keepdims: boolean): Tensor {
   checkDtype(op, x);
   const list = (Array.isArray(axes) ? axes : [axes]).map((a) => normalizeAxis(a, x.rank, `${op}(${x.name})`));
   if (new Set(list).size !== list.length) throw new GraphError(`${op}(${x.name}): repeated axes [${list.join(', ')}]`);
@@ -165,6 +169,7 @@ function reduce(op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax', x: Tensor, axes: n
 export const reduceSum = (x: Tensor, axes: number | number[], keepdims = false) => reduce('ReduceSum', x, axes, keepdims);
 export const reduceMean = (x: Tensor, axes: number | number[], keepdims = false) => reduce('ReduceMean', x, axes, keepdims);
 export const reduceMax = (x: Tensor, axes: number | number[], keepdims = false) => reduce('ReduceMax', x, axes, keepdims);
+export const reduceMin = (x: Tensor, axes: number | number[], keepdims = false) => reduce('ReduceMin', x, axes, keepdims);
 
 export function softmax(x: Tensor, axis = -1): Tensor {
   checkDtype('Softmax', x);
@@ -262,6 +267,37 @@ export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
   if (indices.dtype !== 'int32') throw new GraphError(`Gather(${data.name}): indices ${indices} must be int32 (int64 does not run on the WebGPU EP)`);
   const a = normalizeAxis(axis, data.rank, `Gather(${data.name})`);
   return node('Gather', [data, indices], { axis: a }, data.dtype, [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)]);
+}
+
+/**
+ * ONNX ScatterElements (no reduction): a copy of `data` with `updates` written at `indices` along
+ * `axis` (indices int32, same shape as updates). When the output is bound to the input's buffer the
+ * copy is skipped and only the updated elements are written (in-place KV-cache writes).
+ */
+export function scatterElements(data: Tensor, indices: Tensor, updates: Tensor, axis: number): Tensor {
+  checkDtype('ScatterElements', data);
+  const where = `ScatterElements(${data.name})`;
+  const a = normalizeAxis(axis, data.rank, where);
+  if (indices.dtype !== 'int32') throw new GraphError(`${where}: indices ${indices} must be int32`);
+  if (updates.dtype !== data.dtype) throw new GraphError(`${where}: updates ${updates} do not match data ${data}`);
+  if (!sameShape(indices.shape, updates.shape) || indices.rank !== data.rank) throw new GraphError(`${where}: indices ${indices} and updates ${updates} must have the same shape, of data's rank`);
+  if (indices.shape.some((d, i) => i !== a && d > data.shape[i])) throw new GraphError(`${where}: updates ${updates} larger than data ${data} off axis ${a}`);
+  return node('ScatterElements', [data, indices, updates], { axis: a }, data.dtype, data.shape);
+}
+
+/** Running sum along `axis` (exclusive: element i gets the sum of elements before it). */
+export function cumSum(x: Tensor, axis: number, exclusive = false): Tensor {
+  checkDtype('CumSum', x);
+  return node('CumSum', [x], { axis: normalizeAxis(axis, x.rank, `CumSum(${x.name})`), exclusive }, x.dtype, x.shape);
+}
+
+/** The k largest values along `axis`, sorted descending (ONNX TopK; its int64 indices are not exposed). */
+export function topKValues(x: Tensor, k: number, axis = -1): Tensor {
+  checkDtype('TopK', x);
+  const a = normalizeAxis(axis, x.rank, `TopK(${x.name})`);
+  if (!Number.isInteger(k) || k < 1 || k > x.shape[a]) throw new GraphError(`TopK(${x}): k = ${k} must be in 1..${x.shape[a]}`);
+  const shape = x.shape.map((d, i) => (i === a ? k : d));
+  return x.graph.addNode('TopK', [x], { k, axis: a }, [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }])[0];
 }
 
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {

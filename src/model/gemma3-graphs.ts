@@ -6,12 +6,13 @@
  * - logits head: final norm -> logits (for evaluation and decode);
  * - loss head: final norm -> token log-probs -> objective, with the logits gradient written
  *   analytically chunk by chunk so that [tokens, vocab] logits never exist at once;
- * - decode: the whole model for T new tokens over a KV cache.
+ * - decode: the whole model for T new tokens over a KV cache, sampling the next tokens on the device.
  */
 import { gradients } from '../graph/autodiff';
 import { Graph, type Tensor } from '../graph/graph';
 import * as nn from '../graph/nn';
 import * as op from '../graph/ops';
+import { sampleTokens, type SamplerSpec } from '../graph/sampling';
 import { embedScale, type Gemma3Config, type LayerType } from './config';
 import { decoderLayer, LAYER_WEIGHTS, layerInputs, perLayerNaming, type LayerWeightName, type LoraSpec } from './gemma3-layer';
 
@@ -258,74 +259,199 @@ function pickTargets(logits: Tensor[], targets: Tensor, shards: VocabShard[]): T
 
 export interface DecodeGraphOptions {
   batch: number;
-  /** New tokens per run: the prompt length for prefill, 1 for a decode step. */
+  /** New tokens per run: the prompt length for prefill, 1 for decode steps. */
   seq: number;
-  /** KV cache length (max prompt + max new tokens). */
+  /** KV cache length (prompt + every token the run may write). */
   cacheLen: number;
   lora: LoraSpec;
   shards: VocabShard[];
+  /** How the next token is chosen (on the device; only ids leave the graph). */
+  sampling: SamplerSpec;
+  /**
+   * Decode steps per run (seq = 1 only; default 1): step j reads the token step j - 1 sampled,
+   * attends over the cache and the run's own new entries, and samples the next token.
+   */
+  steps?: number;
+  /**
+   * Decode: where the run's new keys/values go. 'graph' (default): the graph writes them into the
+   * cache (`new_cache.*`, bound in place to `cache.*` on WebGPU); 'host': they are output alone
+   * (`new_kv.*` [B, Hkv, steps, D]) for the caller to write into its cache arrays (wasm, where
+   * every output is a fresh array anyway).
+   */
+  cacheWrite?: 'graph' | 'host';
+  /** Also output every step's logits [steps, B, V] (tests and diagnostics; costly for big vocabularies). */
+  keepLogits?: boolean;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
 export const newCacheName = (layer: number, which: 'k' | 'v') => `new_cache.${layer}.${which}`;
+export const newEntriesName = (layer: number, which: 'k' | 'v') => `new_kv.${layer}.${which}`;
+/** Decode inputs besides weights and caches. */
+export const DECODE_IDS = 'input_ids';
+export const DECODE_SLOT = 'slot';
+export const DECODE_UNIFORMS = 'uniforms';
+export const DECODE_INV_TEMPERATURE = 'inv_temperature';
+/** Decode outputs besides caches: every sampled token [steps, B], the last ones [B, 1] (next run's input_ids), logits. */
+export const DECODE_TOKENS = 'tokens';
+export const DECODE_LAST_IDS = 'last_ids';
+export const DECODE_LOGITS = 'logits';
 
 /**
- * The whole model over a KV cache. Inputs: input_ids [B, T], `slot` one-hot [1, 1, S, 1] of the
- * cache slot written (T = 1), or slots 0..T-1 for a prefill (T > 1, written by padding);
- * per-layer-type masks [B, 1, T, S] and RoPE tables; every layer's weights (`model.layers.{i}.*`),
- * LoRA matrices (`lora.{i}.<module>.<A|B>`) and caches. Outputs the last position's logits
- * [B, V] and the updated caches.
+ * The whole model over a KV cache, sampling on the device.
+ *
+ * Prefill (seq = T > 1): input_ids [B, T] (left-padded), masks [B, 1, T, S] and RoPE tables
+ * [B, 1, T, D] per layer type; writes caches [B, Hkv, S, D] (prompt in slots 0..T-1, zeros after)
+ * and samples the first new token from the last position.
+ *
+ * Decode (seq = 1, `steps` = K): input_ids [B, 1], `slot` int32 [1] (cache slot of step 0), masks
+ * [K, B, 1, 1, S] over the cache slots written before the run and RoPE tables [K, B, 1, 1, D] per
+ * layer type, and the caches, which the steps only read: step j attends over the cache and the
+ * j + 1 entries of the run so far as one softmax without joining them (no cache-sized copy per
+ * step). At the end one ScatterElements per cache writes the run's K slots; with each
+ * `new_cache.*` output bound to its `cache.*` input's buffer (WebGPU) that write is in place and
+ * nothing else of the cache is copied. (cacheWrite 'host': `new_kv.*` instead.)
+ *
+ * Both: `lora_scale` [], every layer's weights (`model.layers.{i}.*`) and LoRA matrices
+ * (`lora.{i}.<module>.<A|B>`), and for sampling `uniforms` [K, B, 2] and `inv_temperature` [].
+ * Outputs `tokens` int32 [K, B], `last_ids` int32 [B, 1], `new_cache.{i}.{k|v}` and, with
+ * keepLogits, `logits` [K, B, V].
  */
 export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Graph {
   const { batch, seq, cacheLen } = o;
-  const g = new Graph(seq === 1 ? 'gemma3_decode' : 'gemma3_prefill');
-  const ids = g.input('input_ids', 'int32', [batch, seq]);
+  const steps = o.steps ?? 1;
+  const decode = seq === 1;
+  if (!Number.isInteger(steps) || steps < 1 || (!decode && steps !== 1)) throw new Error(`decode graph: steps must be a positive integer (1 for a prefill), got ${steps}`);
+  if (cacheLen < seq + (decode ? steps - 1 : 0)) throw new Error(`decode graph: cache of ${cacheLen} slots is too short`);
+  const g = new Graph(decode ? 'gemma3_decode' : 'gemma3_prefill');
+  const ids = g.input(DECODE_IDS, 'int32', [batch, seq]);
   const embed = embedInputs(g, cfg, o.shards);
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
   const loraScale = g.input('lora_scale', 'float32', []);
-  const slot = seq === 1 ? g.input('slot', 'float32', [1, 1, cacheLen, 1]) : undefined;
-  const byType = {} as Partial<Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>>;
+  const slot = decode ? g.input(DECODE_SLOT, 'int32', [1]) : undefined;
+  const sampled = o.sampling.kind === 'sample';
+  const uniforms = sampled ? g.input(DECODE_UNIFORMS, 'float32', [steps, batch, 2]) : undefined;
+  const invTemperature = sampled ? g.input(DECODE_INV_TEMPERATURE, 'float32', []) : undefined;
   // Only the layer types this model has (a model may have no full-attention layer, or no sliding one).
-  for (const type of [...new Set(cfg.layerTypes)]) {
-    byType[type] = {
-      mask: g.input(`mask.${type}`, 'float32', [batch, 1, seq, cacheLen]),
-      cos: g.input(`rope_cos.${type}`, 'float32', [batch, 1, seq, cfg.headDim]),
-      sin: g.input(`rope_sin.${type}`, 'float32', [batch, 1, seq, cfg.headDim]),
-    };
-  }
-  let x = op.mul(gatherRows(ids, embed, o.shards), embedScale(cfg.hiddenSize));
-  for (let l = 0; l < cfg.numLayers; l++) {
-    const { w, adapters } = layerInputs(g, cfg, o.lora, perLayerNaming(l));
-    // Decode reads the previous caches and writes one slot; prefill starts from empty caches.
-    const caches = slot ? (['k', 'v'] as const).map((which) => g.input(cacheName(l, which), 'float32', [batch, cfg.numKvHeads, cacheLen, cfg.headDim], { gpuResident: true })) : undefined;
-    const write = (fresh: Tensor, which: 0 | 1) => {
-      if (slot && caches) {
-        const cache = caches[which];
-        return op.add(op.mul(cache, op.sub(1, slot)), op.mul(op.expand(fresh, cache.shape), slot));
+  const types = [...new Set(cfg.layerTypes)];
+  const positionShape = (last: number) => (decode ? [steps, batch, 1, 1, last] : [batch, 1, seq, last]);
+  const position = Object.fromEntries(
+    types.map((type) => [
+      type,
+      {
+        mask: g.input(`mask.${type}`, 'float32', positionShape(cacheLen)),
+        cos: g.input(`rope_cos.${type}`, 'float32', positionShape(cfg.headDim)),
+        sin: g.input(`rope_sin.${type}`, 'float32', positionShape(cfg.headDim)),
+      },
+    ]),
+  ) as Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>;
+  const layerTensors = Array.from({ length: cfg.numLayers }, (_, l) => layerInputs(g, cfg, o.lora, perLayerNaming(l)));
+  const kvShape = [batch, cfg.numKvHeads, cacheLen, cfg.headDim];
+  const caches = decode
+    ? Array.from({ length: cfg.numLayers }, (_, l) => (['k', 'v'] as const).map((w) => g.input(cacheName(l, w), 'float32', kvShape, { gpuResident: true })))
+    : undefined;
+
+  const stepIndex = (j: number) => g.constant([j], 'int32', [], 'step');
+  let stepIds = ids;
+  const tokens: Tensor[] = [];
+  const logitsPerStep: Tensor[] = [];
+  /** Per layer: the cache written by the prefill, or the decode run's new entries so far [B, Hkv, j + 1, D]. */
+  const written: { k: Tensor; v: Tensor }[] = [];
+  for (let j = 0; j < steps; j++) {
+    g.scope(`step${j}`, () => {
+      let x = op.mul(gatherRows(stepIds, embed, o.shards), embedScale(cfg.hiddenSize));
+      const at = (t: Tensor) => (decode ? op.gather(t, stepIndex(j), 0) : t); // this step's [B, 1, 1, *]
+      for (let l = 0; l < cfg.numLayers; l++) {
+        const { w, adapters } = layerTensors[l];
+        const type = cfg.layerTypes[l];
+        const pos = position[type];
+        const mask = at(pos.mask);
+        x = g.scope(`layer${l}`, () =>
+          decoderLayer(cfg, {
+            x,
+            mask,
+            cos: at(pos.cos),
+            sin: at(pos.sin),
+            w,
+            lora: adapters,
+            loraScale,
+            kv: caches
+              ? {
+                  attend: (q, k, v, scale) => {
+                    const prev = written[l];
+                    written[l] = prev ? { k: op.concat([prev.k, k], 2), v: op.concat([prev.v, v], 2) } : { k, v };
+                    return splitAttention(q, { k: caches[l][0], v: caches[l][1], mask }, { ...written[l], mask: recentMask(g, cfg, type, j) }, scale);
+                  },
+                }
+              : {
+                  update: (k, v) => {
+                    written[l] = { k: op.pad(k, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]), v: op.pad(v, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]) };
+                    return written[l];
+                  },
+                },
+          }),
+        );
       }
-      return op.pad(fresh, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]);
-    };
-    x = g.scope(`layer${l}`, () =>
-      decoderLayer(cfg, {
-        x,
-        ...byType[cfg.layerTypes[l]]!,
-        w,
-        lora: adapters,
-        loraScale,
-        kv: {
-          update: (k, v) => {
-            const nk = write(k, 0);
-            const nv = write(v, 1);
-            g.output(nk, newCacheName(l, 'k'));
-            g.output(nv, newCacheName(l, 'v'));
-            return { k: nk, v: nv };
-          },
-        },
-      }),
-    );
+      const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
+      const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
+      const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
+      // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
+      const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;
+      const logits = scaleHidden && !o.keepLogits ? undefined : head(h);
+      const sampled = scaleHidden ? head(op.mul(h, invTemperature)) : logits!;
+      const next = sampleTokens(sampled, o.sampling, { uniforms: uniforms && op.gather(uniforms, stepIndex(j), 0), invTemperature: scaleHidden ? 'applied' : invTemperature });
+      tokens.push(op.reshape(next, [1, batch]));
+      if (logits) logitsPerStep.push(op.reshape(logits, [1, batch, cfg.vocabSize]));
+      stepIds = op.reshape(next, [batch, 1]);
+    });
   }
-  const last = seq === 1 ? x : op.slice(x, [seq - 1], [seq], [1]);
-  const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
-  g.output(softcap(op.concat(embed.map((e) => op.gemm(h, e, false, true)), 1), cfg.finalLogitSoftcapping), 'logits');
+  if (caches && o.cacheWrite === 'host') {
+    written.forEach(({ k, v }, l) => {
+      g.output(k, newEntriesName(l, 'k'));
+      g.output(v, newEntriesName(l, 'v'));
+    });
+  } else if (caches) {
+    // Slots slot .. slot + K - 1 of every row and head: ScatterElements indices [B, Hkv, K, D].
+    const idxShape = [batch, cfg.numKvHeads, steps, cfg.headDim];
+    const slots = op.add(op.expand(op.reshape(slot!, [1, 1, 1, 1]), idxShape), g.constant(Array.from({ length: steps }, (_, i) => i), 'int32', [1, 1, steps, 1], 'run_slots'));
+    written.forEach(({ k, v }, l) => {
+      g.output(op.scatterElements(caches[l][0], slots, k, 2), newCacheName(l, 'k'));
+      g.output(op.scatterElements(caches[l][1], slots, v, 2), newCacheName(l, 'v'));
+    });
+  } else {
+    written.forEach(({ k, v }, l) => {
+      g.output(k, newCacheName(l, 'k'));
+      g.output(v, newCacheName(l, 'v'));
+    });
+  }
+  g.output(op.concat(tokens, 0), DECODE_TOKENS);
+  g.output(stepIds, DECODE_LAST_IDS);
+  if (o.keepLogits) g.output(op.concat(logitsPerStep, 0), DECODE_LOGITS);
   return g;
+}
+
+/**
+ * Decode attention of queries [B, Hq, 1, D] over a cache [B, Hkv, S, D] (additive mask
+ * [B, 1, 1, S]) and the run's new entries [B, Hkv, n, D] (mask [1, 1, 1, n] or none): one softmax
+ * over both score blocks, then the two weighted sums added. Query heads sharing a KV head are
+ * folded into one matmul, as in nn.attention.
+ */
+function splitAttention(q: Tensor, cache: { k: Tensor; v: Tensor; mask: Tensor }, recent: { k: Tensor; v: Tensor; mask?: Tensor }, scale: number): Tensor {
+  const [b, hq, t, d] = q.shape;
+  const [, hkv, s] = cache.k.shape;
+  const n = recent.k.shape[2];
+  const qg = op.reshape(q, [b, hkv, (hq / hkv) * t, d]);
+  const scores = (k: Tensor, mask: Tensor | undefined) => {
+    const raw = op.mul(op.matmul(qg, op.transposeLast2(k)), scale);
+    return mask ? op.add(raw, mask) : raw;
+  };
+  const p = op.softmax(op.concat([scores(cache.k, cache.mask), scores(recent.k, recent.mask)], 3), -1);
+  const [pc, pr] = op.split(p, 3, [s, n]);
+  return op.reshape(op.add(op.matmul(pc, cache.v), op.matmul(pr, recent.v)), [b, hq, t, d]);
+}
+
+/** Step j's mask over the run's j + 1 new entries: on sliding layers, entries a window or more back are hidden. */
+function recentMask(g: Graph, cfg: Gemma3Config, type: LayerType, j: number): Tensor | undefined {
+  const window = type === 'sliding_attention' ? cfg.slidingWindow : Infinity;
+  if (j < window) return undefined;
+  return g.constant(Array.from({ length: j + 1 }, (_, i) => (j - i < window ? 0 : nn.MASK_NEG)), 'float32', [1, 1, 1, j + 1], 'recent_mask');
 }

@@ -97,7 +97,13 @@ export function layerInputs(g: Graph, cfg: Gemma3Config, lora: LoraSpec, naming:
 
 export interface KvCacheStep {
   /** Given this step's keys/values [B, Hkv, T, D], returns the keys/values to attend over [B, Hkv, S, D]. */
-  update(k: Tensor, v: Tensor): { k: Tensor; v: Tensor };
+  update?(k: Tensor, v: Tensor): { k: Tensor; v: Tensor };
+  /**
+   * Computes the attention itself from this step's queries [B, Hq, T, D] and keys/values
+   * [B, Hkv, T, D] (e.g. over a cache and the new entries without joining them); replaces
+   * `update` + the default attention when given.
+   */
+  attend?(q: Tensor, k: Tensor, v: Tensor, scale: number): Tensor;
 }
 
 export interface LayerIO {
@@ -136,8 +142,13 @@ export function decoderLayer(cfg: Gemma3Config, io: LayerIO): Tensor {
   let v = heads(projection(h, w['self_attn.v_proj.weight'], 'v_proj', io), cfg.numKvHeads);
   q = nn.rope(nn.rmsNorm(q, w['self_attn.q_norm.weight'], eps, 1), io.cos, io.sin);
   k = nn.rope(nn.rmsNorm(k, w['self_attn.k_norm.weight'], eps, 1), io.cos, io.sin);
-  if (io.kv) ({ k, v } = io.kv.update(k, v));
-  let attn = nn.attention(q, k, v, { mask: io.mask, scale: cfg.queryPreAttnScalar ** -0.5 });
+  const scale = cfg.queryPreAttnScalar ** -0.5;
+  let attn: Tensor;
+  if (io.kv?.attend) attn = io.kv.attend(q, k, v, scale);
+  else {
+    if (io.kv?.update) ({ k, v } = io.kv.update(k, v));
+    attn = nn.attention(q, k, v, { mask: io.mask, scale });
+  }
   attn = op.reshape(op.transpose(attn, [0, 2, 1, 3]), [b, t, cfg.numHeads * d]);
   const o = projection(attn, w['self_attn.o_proj.weight'], 'o_proj', io);
   const r1 = op.add(x, nn.rmsNorm(o, w['post_attention_layernorm.weight'], eps, 1));

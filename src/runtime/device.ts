@@ -49,6 +49,54 @@ export class TensorStore {
     return this.wrap(buffer, 'float32', dims);
   }
 
+  /** Overwrites a tensor made by this store in place (same buffer: sessions that bound it see the new values). */
+  write(t: ort.Tensor, values: TensorValues): void {
+    if (values.length !== t.size) throw new Error(`write: ${values.length} values for a tensor of ${t.size}`);
+    if (!this.device) {
+      (t.data as TensorValues).set(values);
+      return;
+    }
+    this.device.queue.writeBuffer(t.gpuBuffer as GPUBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /** Copies src's values into dst (same size), on the device when there is one. */
+  copy(src: ort.Tensor, dst: ort.Tensor): void {
+    if (src.size !== dst.size || src.type !== dst.type) throw new Error(`copy: ${src.type}[${src.dims.join(', ')}] into ${dst.type}[${dst.dims.join(', ')}]`);
+    if (!this.device) {
+      (dst.data as TensorValues).set(src.data as TensorValues);
+      return;
+    }
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(src.gpuBuffer as GPUBuffer, 0, dst.gpuBuffer as GPUBuffer, 0, src.size * 4);
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /**
+   * A tensor's values on the host, leaving the tensor as it is (ort.Tensor.getData would turn a GPU
+   * tensor into a CPU one). On WebGPU the copy is queued now, behind the work already submitted, so
+   * the caller may submit more work before awaiting the result.
+   */
+  read(t: ort.Tensor): Promise<TensorValues> {
+    if (t.location === 'cpu' || t.location === 'cpu-pinned') {
+      const d = t.data;
+      return Promise.resolve(d instanceof Int32Array || d instanceof Float32Array ? d.slice() : Float32Array.from(d as ArrayLike<number>));
+    }
+    if (!this.device || t.location !== 'gpu-buffer') throw new Error(`read: a ${t.location} tensor`);
+    const buffer = t.gpuBuffer as GPUBuffer;
+    const bytes = t.size * 4;
+    const staging = this.device.createBuffer({ size: paddedSize(bytes), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    const int = t.type === 'int32';
+    return staging.mapAsync(GPUMapMode.READ).then(() => {
+      const copy = staging.getMappedRange().slice(0, bytes);
+      staging.unmap();
+      staging.destroy();
+      return int ? new Int32Array(copy) : new Float32Array(copy);
+    });
+  }
+
   zeros(dims: readonly number[]): ort.Tensor {
     return this.upload(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
   }

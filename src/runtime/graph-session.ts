@@ -34,8 +34,12 @@ export class GraphSession {
     }
   }
 
-  /** Runs the session; host arrays are wrapped as tensors of the input's declared dtype and shape. */
-  async run(feeds: Record<string, Feed>, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
+  /**
+   * Runs the session; host arrays are wrapped as tensors of the input's declared dtype and shape.
+   * `fetches` names the outputs wanted, or gives pre-allocated tensors to write outputs into (on
+   * WebGPU an output may be bound to an input's own buffer: the in-place cache update).
+   */
+  async run(feeds: Record<string, Feed>, fetches?: string[] | Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const { tensor } of this.graph.inputs) {
       const f = feeds[tensor.name];
@@ -51,6 +55,13 @@ export class GraphSession {
     }
     const unknown = Object.keys(feeds).filter((k) => !this.graph.inputs.some((i) => i.tensor.name === k));
     if (unknown.length) throw new Error(`graph "${this.graph.name}": unknown inputs ${unknown.join(', ')}`);
+    if (fetches && !Array.isArray(fetches)) {
+      for (const [name, t] of Object.entries(fetches)) {
+        const out = this.graph.outputs.find((o) => o.name === name);
+        if (!out) throw new Error(`graph "${this.graph.name}": no output ${name}`);
+        if (t.type !== ORT_TYPE[out.dtype] || t.size !== out.size) throw new Error(`graph "${this.graph.name}": output ${name} is ${out}, the tensor given for it is ${t.type}[${t.dims.join(', ')}]`);
+      }
+    }
     return fetches ? this.session.run(ortFeeds, fetches) : this.session.run(ortFeeds);
   }
 

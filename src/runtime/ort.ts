@@ -15,6 +15,12 @@ export type Backend = 'wasm' | 'webgpu';
 export interface SessionOptions {
   /** Where outputs land; 'gpu-buffer' keeps them on the GPU for the next graph. */
   preferredOutputLocation?: ort.InferenceSession.SessionOptions['preferredOutputLocation'];
+  /**
+   * WebGPU: record the session's GPU commands on its first runs and replay them afterwards (no
+   * per-kernel CPU work). Every input and output must then be a GPU tensor, the same buffers on
+   * every run (their contents may change), and shapes static.
+   */
+  graphCapture?: boolean;
   /** Log level for ORT's own diagnostics. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
@@ -33,6 +39,7 @@ export async function createSession(model: Uint8Array, backend: Backend, options
   if (backend === 'webgpu') {
     so.extra = { session: { disable_cpu_ep_fallback: '1' } };
     if (options.preferredOutputLocation) so.preferredOutputLocation = options.preferredOutputLocation;
+    if (options.graphCapture) so.enableGraphCapture = true;
   }
   try {
     return await ort.InferenceSession.create(model, so);

@@ -1,8 +1,10 @@
 /**
  * Decode parity: at every step, the KV-cache decode logits of each row must equal the float64
- * reference forward over that row's whole sequence so far (prompt + tokens generated).
+ * reference forward over that row's whole sequence so far (prompt + tokens generated); and greedy
+ * decoding must return the host argmax of each step's logits.
  */
 import { Generator } from '../../src/generate/generator';
+import { argmax } from '../../src/generate/sampling';
 import { Rng } from '../../src/grpo/rng';
 import type { Backend } from '../../src/runtime/ort';
 import { gemma3Forward } from '../reference/gemma3-ref';
@@ -28,7 +30,21 @@ export async function decodeParity(backend: Backend, maxNewTokens: number) {
       errors.push(relL2(res.stepLogits![step].subarray(b * cfg.vocabSize, (b + 1) * cfg.vocabSize), last));
     }
   }
+  // Greedy through the same generator: every token is the host argmax of that step's logits.
+  const greedy = await gen.generate(prompts, { temperature: 0, topK: 0, topP: 1, maxNewTokens: 5, stopTokenIds: [], keepLogits: true }, rng);
+  const greedyMismatches: string[] = [];
+  greedy.stepLogits!.forEach((logits, step) => {
+    prompts.forEach((_, b) => {
+      const want = argmax(logits.subarray(b * cfg.vocabSize, (b + 1) * cfg.vocabSize));
+      if (greedy.completions[b][step] !== want) greedyMismatches.push(`step ${step} row ${b}: ${greedy.completions[b][step]} vs argmax ${want}`);
+    });
+  });
+  // Stop tokens: this model repeats each row's last token, so a stop id equal to row 0's ends row 0
+  // at its first token while row 1 runs to the limit; with both rows' ids, generation ends at once.
+  const stops = { temperature: 0.8, topK: 0, topP: 1, maxNewTokens: 12 };
+  const oneStops = await gen.generate(prompts, { ...stops, stopTokenIds: [prompts[0].at(-1)!] }, rng);
+  const allStop = await gen.generate(prompts, { ...stops, stopTokenIds: prompts.map((p) => p.at(-1)!) }, rng);
   await gen.release();
   await runner.release();
-  return { errors, res };
+  return { errors, res, greedy, greedyMismatches, oneStops, allStop, stepsPerRun: gen.stepsPerRun };
 }

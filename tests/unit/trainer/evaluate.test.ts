@@ -41,7 +41,7 @@ describe('evaluatePolicy', () => {
           if (!q) throw new Error('prompt without a known question');
           return [...tk.encode(answers.get(q)!), tk.special.endOfTurn];
         });
-        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0 };
+        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0, decodeSteps: 0, decodeRunMs: 0, decodeWaitMs: 0 };
       },
     };
     const result = await evaluatePolicy({ generator: scripted, tokenizer: tk, examples, executor, step: 7, maxPromptLength: 512, maxNewTokens: 64, batchSize: 3 });
@@ -74,7 +74,7 @@ describe('evaluatePolicy', () => {
           if (e.id === 'made#0') expect(text).not.toContain('CREATE TABLE sensor');
           return [...tk.encode(`<start_working_out>x<end_working_out><SOLUTION>${e.answer}</SOLUTION>`), tk.special.endOfTurn];
         });
-        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0 };
+        return { completions, finished: prompts.map(() => true), prefillMs: 0, decodeMs: 0, decodeSteps: 0, decodeRunMs: 0, decodeWaitMs: 0 };
       },
     };
     // 200 tokens: the sample question fits whole; the wide table does not fit, and is pruned for
