@@ -2,7 +2,7 @@
  * Proof of learning: GRPO from the demo model raises execution accuracy on held-out questions about
  * schemas that neither the demo model's training (its recipe's corpus) nor GRPO saw.
  *
- *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--out docs/learning]
+ *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--out docs/learning] [--config JSON]
  *   npx tsx bench/learning.ts report [--out docs/learning]
  *
  * One `run` is one (mode, seed): it measures the model before (greedy and sampled at temperature
@@ -131,7 +131,9 @@ async function run(flags: Map<string, string>): Promise<void> {
   const data = await datasets(modelDir);
   log(`${mode} seed ${seed}: GRPO corpus ${data.train.length} train questions; evaluation ${data.evalSet.length} held-out questions (${data.overlap} dropped: schema seen by the demo model's training)`);
 
-  const v = validateConfig({ ...LEARNING_CONFIG, max_steps: steps, seed, eval_steps: Math.max(1, Math.round(steps / 6)) });
+  // --config '{"learning_rate": 1e-3}' tries other settings over the preset (recorded in the result).
+  const overrides = JSON.parse(flags.get('config') ?? '{}') as GRPOConfigInput;
+  const v = validateConfig({ ...LEARNING_CONFIG, max_steps: steps, seed, eval_steps: Math.max(1, Math.round(steps / 6)), ...overrides });
   if (v.errors.length) throw new Error(v.errors.join('; '));
   const config = v.config;
   const rng = Rng.fromSeed(seed, 'lora-init');
@@ -147,7 +149,9 @@ async function run(flags: Map<string, string>): Promise<void> {
   let curve: EvalRecord[] = [];
   let metrics: MetricsRow[] = [];
   if (mode !== 'frozen') {
-    const rewards = new RewardRegistry(Object.entries(PRESETS.default).map(([name, weight]) => ({ reward: rewardByName(name), weight })));
+    // --rewards name=weight,... tries other reward functions than the default preset.
+    const rewardList = flags.has('rewards') ? flags.get('rewards')!.split(',').map((p) => p.split('=')).map(([name, w]) => [name!, Number(w ?? 1)] as const) : Object.entries(PRESETS.default);
+    const rewards = new RewardRegistry(rewardList.map(([name, weight]) => ({ reward: rewardByName(name), weight })));
     const trainer = new GrpoTrainer({
       runner,
       tokenizer: model.tokenizer,
@@ -181,7 +185,7 @@ async function run(flags: Map<string, string>): Promise<void> {
     mode,
     seed,
     steps: mode === 'frozen' ? 0 : steps,
-    config: { ...LEARNING_CONFIG, max_steps: steps, seed },
+    config: { ...LEARNING_CONFIG, max_steps: steps, seed, ...overrides },
     evalQuestions: data.evalSet.length,
     before,
     after,

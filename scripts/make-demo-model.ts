@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { splitExamples } from '../src/dataset/split';
-import { generateSyntheticCorpus, syntheticVocabularyTexts, type SyntheticMeta } from '../src/dataset/synthetic';
+import { generateSyntheticCorpus, resolveSyntheticOptions, syntheticVocabularyTexts, type SyntheticMeta } from '../src/dataset/synthetic';
 import type { DatasetExample } from '../src/dataset/types';
 import { Generator } from '../src/generate/generator';
 import { evaluatePolicy } from '../src/grpo/evaluate';
@@ -58,8 +58,8 @@ const DEFAULT_RECIPE: Recipe = {
   architecture: { ...DEFAULT_DEMO_ARCHITECTURE },
   sft: {
     use_peft: false,
-    learning_rate: 2e-3,
-    max_steps: 1500,
+    learning_rate: 3e-3,
+    max_steps: 1400,
     per_device_train_batch_size: 16,
     gradient_accumulation_steps: 1,
     lr_scheduler_type: 'cosine',
@@ -72,7 +72,7 @@ const DEFAULT_RECIPE: Recipe = {
     save_steps: 0,
     eval_steps: 0,
   },
-  evalEvery: 250,
+  evalEvery: 200,
   evalDuring: 64,
   evalFinal: 400,
   maxNewTokens: 96,
@@ -108,7 +108,31 @@ function parseArgs(argv: string[]): { recipe: Recipe; out: string; log: string }
       default: throw new Error(`unknown option ${flag}; options: --out --log --seed --corpus-size --held-out --steps --lr --batch --hidden --intermediate --layers --heads --head-dim --eval-every --eval-final`);
     }
   }
+  const problems = recipeProblems(recipe);
+  if (problems.length) throw new Error(`the recipe cannot run:\n  ${problems.join('\n  ')}`);
   return { recipe, out, log };
+}
+
+/** Every problem with the recipe's options, before anything runs. */
+function recipeProblems(r: Recipe): string[] {
+  const problems: string[] = [];
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) problems.push(`${name} must be a whole number ≥ 1, got ${v}`);
+  };
+  try {
+    resolveSyntheticOptions({ size: r.corpusSize, seed: r.seed });
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  positiveInt('--held-out', r.heldOut);
+  if (r.heldOut >= r.corpusSize) problems.push(`--held-out (${r.heldOut}) must be smaller than --corpus-size (${r.corpusSize})`);
+  const a = r.architecture;
+  for (const [name, v] of [['--hidden', a.hiddenSize], ['--intermediate', a.intermediateSize], ['--layers', a.numLayers], ['--heads', a.numHeads], ['--head-dim', a.headDim]] as const) positiveInt(name, v);
+  if (a.headDim % 2 !== 0) problems.push(`--head-dim must be even (RoPE rotates pairs), got ${a.headDim}`);
+  if (a.numHeads % a.numKvHeads !== 0) problems.push(`heads (${a.numHeads}) must be a multiple of the key/value heads (${a.numKvHeads})`);
+  for (const [name, v] of [['--eval-every', r.evalEvery], ['--eval-final', r.evalFinal]] as const) positiveInt(name, v);
+  problems.push(...validateSftConfig(r.sft).errors.map((e) => `training: ${e}`));
+  return problems;
 }
 
 function gemmaTokenizerFiles(): { json: Record<string, unknown>; config: Record<string, unknown> } {
@@ -253,7 +277,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    process.exit(1);
+    // Bad options are the user's to fix: the message says what; anything else gets its stack.
+    const usage = e instanceof Error && /^(the recipe cannot run|unknown option|--\S+ needs a number)/.test(e.message);
+    console.error(usage ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -34,12 +34,12 @@ export interface DemoArchitecture {
 }
 
 export const DEFAULT_DEMO_ARCHITECTURE: Readonly<DemoArchitecture> = Object.freeze({
-  hiddenSize: 192,
-  intermediateSize: 512,
+  hiddenSize: 128,
+  intermediateSize: 384,
   numLayers: 4,
   numHeads: 4,
   numKvHeads: 1,
-  headDim: 48,
+  headDim: 32,
   globalEvery: 2,
   slidingWindow: 128,
 });
