@@ -129,6 +129,11 @@ async function run(flags: Map<string, string>): Promise<void> {
 
   const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
   const data = await datasets(modelDir);
+  // --overfit N: train and evaluate on the same N training questions (a check that GRPO can learn at all).
+  if (flags.has('overfit')) {
+    data.train = data.train.slice(0, Number(flags.get('overfit')));
+    data.evalSet = data.train;
+  }
   log(`${mode} seed ${seed}: GRPO corpus ${data.train.length} train questions; evaluation ${data.evalSet.length} held-out questions (${data.overlap} dropped: schema seen by the demo model's training)`);
 
   // --config '{"learning_rate": 1e-3}' tries other settings over the preset (recorded in the result).

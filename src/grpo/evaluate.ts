@@ -40,6 +40,8 @@ export interface EvaluatedExample {
   text: string;
   sql: string | null;
   equivalent: boolean;
+  /** False when the gold side could not be run, so there is no verdict (left out of the accuracy). */
+  judged: boolean;
   formatOk: boolean;
 }
 
@@ -87,21 +89,25 @@ export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationRe
         const extracted = extractSql(text);
         const [execution] = extracted ? await o.executor.evaluateGroup(sqlExampleOf(example), [extracted.sql]) : [null];
         const equivalent = executionEquivalenceReward.score({ example, completion: text, extracted, execution: execution ?? null }).score === 1;
-        return { id: example.id, text, sql: extracted?.sql ?? null, equivalent, formatOk: FULL_FORMAT.test(text) };
+        // The gold side could not be run (its worker timed out or crashed): no verdict on this answer.
+        const judged = !(execution && !execution.gold.ok && (execution.gold.kind === 'timeout' || execution.gold.kind === 'crashed'));
+        return { id: example.id, text, sql: extracted?.sql ?? null, equivalent, judged, formatOk: FULL_FORMAT.test(text) };
       }),
     );
     results.push(...scored);
     o.onProgress?.(results.length, rendered.length);
   }
   const n = results.length;
+  const judged = results.filter((r) => r.judged);
   return {
     record: {
       step: o.step,
-      execution_accuracy: n ? results.filter((r) => r.equivalent).length / n : NaN,
+      execution_accuracy: judged.length ? judged.filter((r) => r.equivalent).length / judged.length : NaN,
       format_compliance: n ? results.filter((r) => r.formatOk).length / n : NaN,
       examples: n,
       prompts_pruned: pruned,
       prompts_refused: refused.length,
+      unjudged: n - judged.length,
     },
     examples: results,
     refused,

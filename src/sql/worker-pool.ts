@@ -4,6 +4,10 @@
  * worker and starting a fresh one. Each unit of work (building one database, running one query)
  * gets its own time budget: the worker posts a tick before each, and the timer restarts on every tick.
  * A candidate also has a total budget over all of an example's databases.
+ * A fresh worker's first units get COLD_FACTOR times the budget: its JavaScript and wasm are not
+ * optimised yet, and on a busy machine a first database build can take seconds through no fault of
+ * the query. A timeout while building databases or running the gold query (trusted work, not the
+ * candidate's) is retried once on a fresh worker before it counts.
  * Environment-neutral: the two thin adapters (worker-port-node.ts, worker-port-browser.ts) supply ports.
  */
 import type { GoldReport } from './example-suite';
@@ -54,7 +58,13 @@ interface Task {
   gold?: GoldReport;
   /** When the candidate's first query started (its total budget runs from here). */
   candidateSince?: number;
+  /** Already retried after a timeout in the build or gold phase. */
+  retried?: boolean;
 }
+
+/** Units of work a new worker does with the cold budget, and how much larger that budget is. */
+export const COLD_UNITS = 8;
+export const COLD_FACTOR = 5;
 
 interface Slot {
   port: WorkerPort;
@@ -64,11 +74,15 @@ interface Slot {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Examples this worker has databases for (most recent last). */
   recent: string[];
+  /** Units of work started on this worker (ticks and tasks). */
+  units: number;
 }
 
 export interface PoolStats {
   started: number;
   replacedAfterTimeout: number;
+  /** Build/gold work retried on a fresh worker after a timeout. */
+  retriedAfterTimeout: number;
   crashed: number;
   completed: number;
   /** Workers retired after producing an over-size result (their wasm heap never shrinks). */
@@ -87,7 +101,7 @@ export class SqlWorkerPool {
   readonly stepTimeoutMs: number;
   readonly startupTimeoutMs: number;
   readonly candidateTimeoutMs: number;
-  readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, crashed: 0, completed: 0, recycled: 0 };
+  readonly stats: PoolStats = { started: 0, replacedAfterTimeout: 0, retriedAfterTimeout: 0, crashed: 0, completed: 0, recycled: 0 };
 
   constructor(private readonly factory: WorkerFactory, options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
@@ -146,7 +160,7 @@ export class SqlWorkerPool {
       return;
     }
     this.stats.started++;
-    const slot: Slot = { port, ready: false, dead: false, task: null, timer: undefined, recent: [] };
+    const slot: Slot = { port, ready: false, dead: false, task: null, timer: undefined, recent: [], units: 0 };
     this.slots.push(slot);
     slot.timer = setTimeout(() => this.startFailed(slot, `no SQL worker became ready within ${this.startupTimeoutMs} ms`), this.startupTimeoutMs);
     port.listen(
@@ -164,15 +178,17 @@ export class SqlWorkerPool {
 
   private arm(slot: Slot): void {
     clearTimeout(slot.timer);
-    let budget = this.stepTimeoutMs;
+    const factor = slot.units++ < COLD_UNITS ? COLD_FACTOR : 1;
+    let budget = this.stepTimeoutMs * factor;
     const since = slot.task?.candidateSince;
     // A query that takes 0.9 s on each of five databases is stopped by the candidate's total budget.
-    let which = this.stepTimeoutMs;
+    let which = budget;
     if (since !== undefined) {
-      const left = Math.max(0, since + this.candidateTimeoutMs - performance.now());
+      const total = this.candidateTimeoutMs * factor;
+      const left = Math.max(0, since + total - performance.now());
       if (left < budget) {
         budget = left;
-        which = this.candidateTimeoutMs;
+        which = total;
       }
     }
     slot.timer = setTimeout(() => this.onTimeout(slot, which), budget);
@@ -224,6 +240,17 @@ export class SqlWorkerPool {
   private onTimeout(slot: Slot, budgetMs: number): void {
     const task = slot.task;
     this.stats.replacedAfterTimeout++;
+    if (task && task.phase !== 'candidate' && !task.retried) {
+      // Building databases or running the gold query: try once more on a fresh worker.
+      task.retried = true;
+      task.candidateSince = undefined;
+      task.phase = 'build';
+      this.stats.retriedAfterTimeout++;
+      slot.task = null;
+      this.queue.unshift(task);
+      this.remove(slot, undefined);
+      return;
+    }
     this.remove(slot, task ? new SqlTimeoutError(task.phase, budgetMs, task.gold) : undefined);
   }
 

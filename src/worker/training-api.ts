@@ -103,6 +103,8 @@ export interface EvalRecord {
   prompts_pruned: number;
   /** Examples of the subset left out: no prompt fits max_prompt_length, or the schema is unusable. */
   prompts_refused: number;
+  /** Of the examples, those whose gold query could not be run (SQL worker timeout or crash): left out of execution_accuracy. */
+  unjudged?: number;
 }
 
 /** A hint as the dashboard shows it (the store's PolicyHint without its audit history). */

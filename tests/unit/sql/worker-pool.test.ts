@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqlEvaluator } from '../../../src/sql/evaluator';
-import { SqlTimeoutError, SqlWorkerError, SqlWorkerPool, type WorkerPort } from '../../../src/sql/worker-pool';
+import { COLD_FACTOR, COLD_UNITS, SqlTimeoutError, SqlWorkerError, SqlWorkerPool, type WorkerPort } from '../../../src/sql/worker-pool';
 import { nodeWorkerFactory } from '../../../src/sql/worker-port-node';
 import type { WorkerInbound, WorkerOutbound } from '../../../src/sql/worker-protocol';
 
@@ -78,9 +78,10 @@ describe('SqlEvaluator on node:worker_threads', () => {
   it('a query that is slow on every database is stopped by the per-candidate budget', async () => {
     const slow = new SqlEvaluator(nodeWorkerFactory, { size: 1, stepTimeoutMs: 1000, candidateTimeoutMs: 300 });
     try {
-      await slow.inspectGold(example);
-      // 200,000 recursion steps: roughly 0.2 s per database, under the 1 s step budget, over 300 ms in total.
-      const r = await slow.evaluate(example, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c');
+      // Past the worker's cold units (COLD_UNITS), where budgets are larger.
+      while (slow.pool.stats.completed < 3) await slow.inspectGold({ ...example, gold: `${example.gold} LIMIT ${slow.pool.stats.completed + 1}` });
+      // 400,000 recursion steps: well under the 1 s step budget per database, over 300 ms in total.
+      const r = await slow.evaluate(example, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000) SELECT count(*) FROM c');
       expect(r.candidate?.status).toBe('timeout');
       expect(r.candidate?.error).toMatch(/300 ms budget/);
     } finally {
@@ -106,7 +107,7 @@ describe('SqlEvaluator on node:worker_threads', () => {
 });
 
 /** A scripted in-process worker, to test the pool's bookkeeping without threads. */
-function fakePort(behaviour: 'ok' | 'hang' | 'crash' | 'no-start'): WorkerPort {
+function fakePort(behaviour: 'ok' | 'hang' | 'hang-build' | 'crash' | 'no-start'): WorkerPort {
   let onMessage: (m: WorkerOutbound) => void = () => {};
   let onFailure: (e: Error) => void = () => {};
   return {
@@ -119,6 +120,7 @@ function fakePort(behaviour: 'ok' | 'hang' | 'crash' | 'no-start'): WorkerPort {
     post(msg: WorkerInbound) {
       if (behaviour === 'ok') setTimeout(() => onMessage({ type: 'result', id: msg.id, response: { kind: 'inspect-gold', gold: { ok: true, databases: 1, goldNonEmpty: 1, goldRowCounts: [1], ordered: false }, buildMs: 1 } }), 1);
       if (behaviour === 'hang') onMessage({ type: 'tick', id: msg.id, phase: 'candidate' });
+      if (behaviour === 'hang-build') onMessage({ type: 'tick', id: msg.id, phase: 'build' });
       if (behaviour === 'crash') setTimeout(() => onFailure(new Error('out of memory')), 1);
     },
     terminate() {},
@@ -150,6 +152,43 @@ describe('SqlWorkerPool bookkeeping', () => {
     const pool = new SqlWorkerPool(() => fakePort('no-start'), { size: 1 });
     await expect(pool.run(req)).rejects.toThrow(/failed to start: sql.js failed to load: no wasm/);
     pool.close();
+  });
+
+  it("gives a fresh worker's first units the cold budget, and later ones the normal budget", async () => {
+    // Every unit takes 3× the step budget: fine while the worker is cold, a timeout once it is warm.
+    const slow = (): WorkerPort => {
+      let onMessage: (m: WorkerOutbound) => void = () => {};
+      return {
+        listen(m) {
+          onMessage = m;
+          setTimeout(() => onMessage({ type: 'ready' }), 1);
+        },
+        post(msg: WorkerInbound) {
+          onMessage({ type: 'tick', id: msg.id, phase: 'candidate', gold: { ok: true, databases: 1, goldNonEmpty: 1, goldRowCounts: [1], ordered: false } });
+          setTimeout(() => onMessage({ type: 'result', id: msg.id, response: { kind: 'inspect-gold', gold: { ok: true, databases: 1, goldNonEmpty: 1, goldRowCounts: [1], ordered: false }, buildMs: 1 } }), 150);
+        },
+        terminate() {},
+      };
+    };
+    const pool = new SqlWorkerPool(slow, { size: 1, stepTimeoutMs: 50, candidateTimeoutMs: 100 });
+    // Each request is two units (the task and its tick): the first COLD_UNITS / 2 pass.
+    for (let i = 0; i < COLD_UNITS / 2; i++) await expect(pool.run(req)).resolves.toMatchObject({ kind: 'inspect-gold' });
+    await expect(pool.run(req)).rejects.toBeInstanceOf(SqlTimeoutError);
+    expect(COLD_FACTOR * 50).toBeGreaterThan(150);
+    pool.close();
+  });
+
+  it('retries a timed-out database build once on a fresh worker; a second timeout counts', async () => {
+    const kinds = ['hang-build', 'ok'] as const;
+    let n = 0;
+    const pool = new SqlWorkerPool(() => (n++ === 0 ? fakePort(kinds[0]) : fakePort(kinds[1])), { size: 1, stepTimeoutMs: 20 });
+    await expect(pool.run(req)).resolves.toMatchObject({ kind: 'inspect-gold' });
+    expect(pool.stats).toMatchObject({ started: 2, retriedAfterTimeout: 1, completed: 1 });
+    pool.close();
+    const stuck = new SqlWorkerPool(() => fakePort('hang-build'), { size: 1, stepTimeoutMs: 20 });
+    await expect(stuck.run(req)).rejects.toBeInstanceOf(SqlTimeoutError);
+    expect(stuck.stats).toMatchObject({ started: 2, retriedAfterTimeout: 1 });
+    stuck.close();
   });
 
   it('rejects work after close', async () => {
