@@ -46,7 +46,7 @@ describe('evaluatePolicy', () => {
     };
     const result = await evaluatePolicy({ generator: scripted, tokenizer: tk, examples, executor, step: 7, maxPromptLength: 512, maxNewTokens: 64, batchSize: 3 });
     expect(calls.map((o) => o.temperature)).toEqual([0, 0]); // greedy, in batches of 3 then 1
-    expect(result.record).toEqual({ step: 7, execution_accuracy: 0.5, format_compliance: 0.5, examples: 4, prompts_pruned: 0, prompts_refused: 0 });
+    expect(result.record).toEqual({ step: 7, execution_accuracy: 0.5, format_compliance: 0.5, examples: 4, prompts_pruned: 0, prompts_refused: 0, unjudged: 0 });
     expect(result.examples.map((e) => [e.equivalent, e.formatOk])).toEqual([[true, true], [true, false], [false, true], [false, false]]);
     expect(result.refused).toEqual([]);
     // Prompts that cannot fit are left out and counted, with why.
@@ -81,7 +81,7 @@ describe('evaluatePolicy', () => {
     // the question about singers but cannot be for a question that names nothing of the schema.
     expect(tk.encode(context).length).toBeGreaterThan(200);
     const result = await evaluatePolicy({ generator: scripted, tokenizer: tk, examples, executor, step: 3, maxPromptLength: 200, maxNewTokens: 64 });
-    expect(result.record).toEqual({ step: 3, execution_accuracy: 1, format_compliance: 1, examples: 2, prompts_pruned: 1, prompts_refused: 1 });
+    expect(result.record).toEqual({ step: 3, execution_accuracy: 1, format_compliance: 1, examples: 2, prompts_pruned: 1, prompts_refused: 1, unjudged: 0 });
     expect(result.refused).toMatchObject([{ id: 'made#1', kind: 'no-schema-link' }]);
     expect(result.refused[0]!.reason).toMatch(/names no table or column/);
   }, 60_000);
