@@ -127,6 +127,9 @@ async function run(flags: Map<string, string>): Promise<void> {
   const t0 = performance.now();
   const log = (s: string) => console.log(`[${((performance.now() - t0) / 60000).toFixed(1).padStart(5)} min] ${s}`);
 
+  // SQL workers first: they start slowly once onnxruntime's wasm is being optimised.
+  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
+  await executor.warmUp();
   const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
   const data = await datasets(modelDir);
   // --overfit N: train and evaluate on the same N training questions (a check that GRPO can learn at all).
@@ -145,7 +148,6 @@ async function run(flags: Map<string, string>): Promise<void> {
   const adapter = createLoraAdapter(model.config, { r: config.lora_r, alpha: config.lora_alpha, targetModules: config.lora_target_modules, random: () => rng.next() });
   const runner = await Gemma3Runner.load(model.config, model.weights, await TensorStore.create('wasm'), { lora: loraSpecOf(adapter) });
   applyAdapter(runner, adapter);
-  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
   const generator = new Generator(runner);
   const before = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, 0);
   log(`before: greedy ${(100 * before.greedy).toFixed(1)}%, sampled ${(100 * before.sampled).toFixed(1)}%`);

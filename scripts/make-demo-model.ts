@@ -153,6 +153,10 @@ async function main(): Promise<void> {
   log(`demo model recipe ${JSON.stringify(recipe)}`);
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
+  // SQL workers first: they start slowly once onnxruntime's wasm is being optimised.
+  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
+  await executor.warmUp();
+
   // 1. Corpus, split by schema.
   const corpus = generateSyntheticCorpus({ size: recipe.corpusSize, seed: recipe.seed });
   const examples: (DatasetExample & { meta: SyntheticMeta })[] = corpus.rows.map((r, i) => ({ id: `synthetic#${i}`, ...r, meta: corpus.meta[i] }));
@@ -195,7 +199,6 @@ async function main(): Promise<void> {
   // Evaluated along the way through the trainer's own schedule.
   const { config: sft, errors } = validateSftConfig({ ...recipe.sft, eval_steps: recipe.evalEvery });
   if (errors.length) throw new Error(errors.join('; '));
-  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
   const heldOut = split.heldOut;
   const trainer = new SftTrainer({
     runner,

@@ -30,7 +30,11 @@ export interface PoolOptions {
   stepTimeoutMs?: number;
   /** Budget for one candidate on all of an example's databases together. Default 2000 ms. */
   candidateTimeoutMs?: number;
-  /** Budget for a new worker to start and load sql.js. Default 30 000 ms. */
+  /**
+   * Budget for a new worker to start and load sql.js. Default 120 000 ms: right after
+   * onnxruntime-web's 27 MB wasm is first used, V8 spends tens of seconds of CPU optimising it,
+   * and on a 2-core machine a worker starting then waits that long for its share.
+   */
   startupTimeoutMs?: number;
 }
 
@@ -106,7 +110,7 @@ export class SqlWorkerPool {
   constructor(private readonly factory: WorkerFactory, options: PoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 2);
     this.stepTimeoutMs = options.stepTimeoutMs ?? 1000;
-    this.startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
+    this.startupTimeoutMs = options.startupTimeoutMs ?? 120_000;
     this.candidateTimeoutMs = options.candidateTimeoutMs ?? 2000;
   }
 

@@ -186,6 +186,9 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       const model = await this.env.openModel(request.model, emit);
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
+      // Start the SQL workers now, before onnxruntime's wasm is compiled and optimised (which takes
+      // the CPU for a while): they are ready when the first answers need judging.
+      evaluator.warmUp().catch(() => {}); // a failure shows again, with its reason, on first use
       const parsed = await this.env.readDataset(request.dataset, emit);
       // Prompts are checked with the run's tokenizer and max_prompt_length: rows no prompt fits are skipped and reported.
       const prompts = { tokenizer: model.tokenizer, maxPromptLength: config.max_prompt_length };
