@@ -2,7 +2,7 @@
  * Proof of learning: GRPO from the demo model raises execution accuracy on held-out questions about
  * schemas that neither the demo model's training (its recipe's corpus) nor GRPO saw.
  *
- *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--out docs/learning] [--config JSON]
+ *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--eval-size 400] [--out docs/learning] [--config JSON]
  *   npx tsx bench/learning.ts report [--out docs/learning]
  *
  * One `run` is one (mode, seed): it measures the model before (greedy and sampled at temperature
@@ -44,7 +44,7 @@ import type { EvalRecord } from '../src/worker/training-api';
 
 /** The GRPO corpus: other questions and schemas than the demo model's (another seed). */
 const GRPO_CORPUS = { size: 6000, seed: 77, heldOut: 700 };
-/** Held-out questions measured before and after (the first of the filtered held-out split). */
+/** Held-out questions measured before and after (the first of the filtered held-out split); --eval-size. */
 const EVAL_SIZE = 400;
 /** Questions of the along-the-way greedy evaluations (the learning curve). */
 const CURVE_SIZE = 100;
@@ -86,7 +86,7 @@ function args(argv: string[]): { command: string; flags: Map<string, string> } {
 }
 
 /** The evaluation questions: GRPO corpus held-out, minus schemas the demo model trained on. */
-async function datasets(modelDir: string) {
+async function datasets(modelDir: string, evalSize: number) {
   const manifest = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { recipe: { seed: number; corpusSize: number; heldOut: number } };
   const sft = generateSyntheticCorpus({ size: manifest.recipe.corpusSize, seed: manifest.recipe.seed });
   const sftSplit = splitExamples(sft.rows.map((r, i) => ({ id: `sft#${i}`, ...r })), { seed: manifest.recipe.seed, heldOut: manifest.recipe.heldOut });
@@ -96,7 +96,7 @@ async function datasets(modelDir: string) {
   const meta = new Map<string, SyntheticMeta>(examples.map((e, i) => [e.id, corpus.meta[i]!]));
   const split = splitExamples(examples, { seed: GRPO_CORPUS.seed, heldOut: GRPO_CORPUS.heldOut });
   const unseen = split.heldOut.filter((e) => !seen.has(e.context));
-  return { train: split.train, evalSet: unseen.slice(0, EVAL_SIZE), meta, overlap: split.heldOut.length - unseen.length, sftTrainSchemas: seen.size };
+  return { train: split.train, evalSet: unseen.slice(0, evalSize), meta, overlap: split.heldOut.length - unseen.length, sftTrainSchemas: seen.size };
 }
 
 async function measure(generator: Generator, tokenizer: Parameters<typeof evaluatePolicy>[0]['tokenizer'], examples: DatasetExample[], executor: SqlEvaluator, meta: Map<string, SyntheticMeta>, step: number, hints?: Parameters<typeof evaluatePolicy>[0]['hints']): Promise<Measured> {
@@ -131,7 +131,9 @@ async function run(flags: Map<string, string>): Promise<void> {
   const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
   await executor.warmUp();
   const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
-  const data = await datasets(modelDir);
+  const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
+  if (!Number.isInteger(evalSize) || evalSize < 1) throw new Error(`--eval-size must be a positive integer, got ${flags.get('eval-size')}`);
+  const data = await datasets(modelDir, evalSize);
   // --overfit N: train and evaluate on the same N training questions (a check that GRPO can learn at all).
   if (flags.has('overfit')) {
     data.train = data.train.slice(0, Number(flags.get('overfit')));
@@ -184,9 +186,8 @@ async function run(flags: Map<string, string>): Promise<void> {
     const hints = mode === 'lora' ? undefined : { hints: trainer.hintStore.hints(), budgetTokens: 64 };
     after = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, steps, hints);
     await trainer.release();
-  } else {
-    after = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, steps);
   }
+  // 'frozen': greedy decoding and the fixed sampling seed make a second measurement identical.
   log(`after: greedy ${(100 * after.greedy).toFixed(1)}%, sampled ${(100 * after.sampled).toFixed(1)}%`);
   const result: RunResult = {
     mode,

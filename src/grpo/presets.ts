@@ -15,7 +15,7 @@ export const DEMO_GRPO_CONFIG: Readonly<GRPOConfigInput> = Object.freeze({
   // Its answers are short: a one-line plan and one query.
   max_completion_length: 96,
   max_prompt_length: 256,
-  learning_rate: 5e-4,
+  learning_rate: 1e-3,
   lr_scheduler_type: 'constant_with_warmup',
   warmup_ratio: 0.05,
   weight_decay: 0,
