@@ -613,46 +613,72 @@ const DTYPE_ORDER: readonly SafetensorsDtype[] = [
   'BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64',
 ];
 
+/** Where each tensor goes in a file, before any data exists (so a large file can be written as a stream). */
+export interface SafetensorsLayout {
+  /** The first bytes of the file: 8-byte header length, JSON header, space padding. */
+  header: Uint8Array;
+  /** Tensors in data order, each with its byte offset in the file. */
+  tensors: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; byteLength: number; fileOffset: number }>;
+  /** Total file size in bytes. */
+  byteLength: number;
+}
+
 /**
- * Serializes tensors the way the Python/Rust safetensors library does: tensors ordered by dtype
- * (widest first, in the library's dtype order), then by name; compact JSON header with "__metadata__" first when given;
+ * The layout the Python/Rust safetensors library writes: tensors ordered by dtype (widest first, in
+ * the library's dtype order), then by name; compact JSON header with "__metadata__" first when given;
  * header padded with spaces to a multiple of 8 bytes so the data buffer is 8-byte aligned.
  */
-export function serializeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string> | null): Uint8Array {
+export function safetensorsLayout(tensors: Array<{ name: string; dtype: SafetensorsDtype; shape: number[] }>, metadata?: Record<string, string> | null): SafetensorsLayout {
   const seen = new Set<string>();
   const entries = tensors.map((t) => {
     if (t.name === '__metadata__') throw new Error('serializeSafetensors: "__metadata__" is reserved and cannot be a tensor name');
     if (seen.has(t.name)) throw new Error(`serializeSafetensors: duplicate tensor name "${t.name}"`);
     seen.add(t.name);
-    const dtype: SafetensorsDtype = t.dtype ?? 'F32';
-    if (!isDtype(dtype)) throw new Error(`serializeSafetensors: tensor "${t.name}": unknown dtype ${JSON.stringify(dtype)}`);
-    const bytes = 'data' in t ? new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) : t.bytes;
-    const numel = t.shape.reduce((a, b) => a * b, 1);
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || numel * DTYPE_BYTES[dtype] !== bytes.byteLength) {
-      throw new Error(`serializeSafetensors: tensor "${t.name}": shape ${JSON.stringify(t.shape)} of ${dtype} does not match ${bytes.byteLength} bytes of data`);
-    }
-    return { name: t.name, dtype, shape: t.shape, bytes };
+    if (!isDtype(t.dtype)) throw new Error(`serializeSafetensors: tensor "${t.name}": unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`serializeSafetensors: tensor "${t.name}": bad shape ${JSON.stringify(t.shape)}`);
+    return { name: t.name, dtype: t.dtype, shape: t.shape, byteLength: t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype], fileOffset: 0 };
   });
   entries.sort((a, b) => DTYPE_ORDER.indexOf(b.dtype) - DTYPE_ORDER.indexOf(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
-  const header: Record<string, unknown> = {};
-  if (metadata) header['__metadata__'] = metadata;
+  const json: Record<string, unknown> = {};
+  if (metadata) json['__metadata__'] = metadata;
   let offset = 0;
   for (const e of entries) {
-    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.bytes.byteLength] };
-    offset += e.bytes.byteLength;
+    json[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.byteLength] };
+    offset += e.byteLength;
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerLength = Math.ceil(json.byteLength / 8) * 8;
-  const out = new Uint8Array(8 + headerLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.byteLength, 8 + headerLength);
-  let at = 8 + headerLength;
+  const text = new TextEncoder().encode(JSON.stringify(json));
+  const headerLength = Math.ceil(text.byteLength / 8) * 8;
+  const header = new Uint8Array(8 + headerLength);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
+  header.set(text, 8);
+  header.fill(0x20, 8 + text.byteLength);
+  let at = header.byteLength;
   for (const e of entries) {
-    out.set(e.bytes, at);
-    at += e.bytes.byteLength;
+    e.fileOffset = at;
+    at += e.byteLength;
   }
+  return { header, tensors: entries, byteLength: at };
+}
+
+/** Serializes tensors in memory, in the safetensors library's layout (see safetensorsLayout). */
+export function serializeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string> | null): Uint8Array {
+  const bytesOf = new Map<string, Uint8Array>();
+  const layout = safetensorsLayout(
+    tensors.map((t) => {
+      const dtype: SafetensorsDtype = t.dtype ?? 'F32';
+      const bytes = 'data' in t ? new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) : t.bytes;
+      const numel = t.shape.reduce((a, b) => a * b, 1);
+      if (isDtype(dtype) && numel * DTYPE_BYTES[dtype] !== bytes.byteLength) {
+        throw new Error(`serializeSafetensors: tensor "${t.name}": shape ${JSON.stringify(t.shape)} of ${dtype} does not match ${bytes.byteLength} bytes of data`);
+      }
+      bytesOf.set(t.name, bytes);
+      return { name: t.name, dtype, shape: t.shape };
+    }),
+    metadata,
+  );
+  const out = new Uint8Array(layout.byteLength);
+  out.set(layout.header, 0);
+  for (const e of layout.tensors) out.set(bytesOf.get(e.name)!, e.fileOffset);
   return out;
 }
 
