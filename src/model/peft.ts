@@ -123,10 +123,11 @@ export function parseLoraConfig(json: unknown): LoraConfig {
   if (typeof alpha !== 'number' || !(alpha > 0)) throw new PeftError(`"lora_alpha" must be a positive number, got ${JSON.stringify(alpha)}`);
   if (!('target_modules' in c) || c['target_modules'] === null) throw new PeftError('missing field "target_modules"');
 
+  // fan_in_fan_out is not refused: every Gemma-3 projection is a torch.nn.Linear, for which PEFT
+  // resets it to False (with a warning) and stores lora_A/B as [r, in] / [out, r] all the same.
   const unsupported: Array<[string, boolean]> = [
     ['use_dora', c['use_dora'] === true],
     ['use_qalora', c['use_qalora'] === true],
-    ['fan_in_fan_out', c['fan_in_fan_out'] === true],
     ['lora_bias', c['lora_bias'] === true],
     ['bias', c['bias'] !== undefined && c['bias'] !== 'none'],
     ['modules_to_save', !isEmpty(c['modules_to_save'])],
@@ -378,6 +379,7 @@ export function serializeLoraAdapter(
     base_model_name_or_path: options.baseModelNameOrPath !== undefined ? options.baseModelNameOrPath : c.baseModelNameOrPath,
     task_type: c.taskType ?? 'CAUSAL_LM',
     peft_type: 'LORA',
+    fan_in_fan_out: false, // what PEFT itself saves for nn.Linear targets
   });
   const dtype = options.dtype ?? 'F32';
   const out: TensorToWrite[] = [];

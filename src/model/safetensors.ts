@@ -402,6 +402,31 @@ export function float32ToBf16Bytes(values: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Rounds float32 values to IEEE half precision (round to nearest even), as raw little-endian bytes. */
+export function float32ToF16Bytes(values: Float32Array): Uint8Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = float32ToF16Bits(values[i]!);
+  return new Uint8Array(out.buffer);
+}
+
+function float32ToF16Bits(x: number): number {
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (Number.isNaN(x)) return 0x7e00;
+  if (a >= 65520) return sign | 0x7c00; // rounds past the largest half (65504): infinity
+  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24); // subnormal (may round up to the smallest normal)
+  const e = Math.floor(Math.log2(a));
+  const exp = a >= 2 ** (e + 1) ? e + 1 : a < 2 ** e ? e - 1 : e; // log2 can be off by one near powers of two
+  const m = roundEven((a / 2 ** exp - 1) * 1024);
+  return m === 1024 ? sign | ((exp + 16) << 10) : sign | ((exp + 15) << 10) | m;
+}
+
+function roundEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Readers
 
