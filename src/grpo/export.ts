@@ -89,12 +89,16 @@ export async function runnerAdapter(runner: Gemma3Runner, config: LoraConfig): P
   return { config, tensors, modulePrefix: 'model.' };
 }
 
-export async function exportAdapter(runner: Gemma3Runner, options: AdapterExportOptions): Promise<SerializedAdapter> {
+/** The config an export writes: an imported adapter's, or the one PEFT would write for the runner's LoRA. */
+export function exportConfig(runner: Gemma3Runner, options: Pick<AdapterExportOptions, 'baseModelNameOrPath' | 'config'>): LoraConfig {
   // An imported config is kept unless its target_modules is a regex: that may be written for another
   // module layout (e.g. Unsloth's multimodal names), and we always write Gemma3ForCausalLM's names.
   const keep = options.config && typeof options.config.targetModules !== 'string' ? options.config : undefined;
-  const config = keep ?? loraConfigOf(runner.options.lora, options.baseModelNameOrPath);
-  const adapter = await runnerAdapter(runner, config);
+  return keep ?? loraConfigOf(runner.options.lora, options.baseModelNameOrPath);
+}
+
+export async function exportAdapter(runner: Gemma3Runner, options: AdapterExportOptions): Promise<SerializedAdapter> {
+  const adapter = await runnerAdapter(runner, exportConfig(runner, options));
   return serializeLoraAdapter(adapter, { baseModelNameOrPath: options.baseModelNameOrPath, dtype: options.dtype ?? 'F32' });
 }
 

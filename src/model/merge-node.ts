@@ -3,11 +3,11 @@
  * a merged model folder in Hugging Face's layout. model.safetensors is written under a temporary
  * name and renamed when complete, so a failure never leaves a half file under the real name.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, openAsBlob } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseGemma3Config, type Gemma3Config } from './config';
-import { MERGED_COPIED_FILES, MergeError, planMerge, writeMergedWeights, type MergeProgress } from './merge';
+import { MERGED_COPIED_FILES, MergeError, planMerge, writeMergedWeights, type MergedWeightsSink, type MergeProgress } from './merge';
 import { PeftError, readLoraAdapter, type LoraAdapter } from './peft';
 import { MemoryByteSource, parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type TensorReader } from './safetensors';
 import { openFileSource } from './storage-node';
@@ -62,16 +62,12 @@ export async function writeMergedFolder(modelDir: string, adapter: LoraAdapter, 
   try {
     const plan = planMerge(weights, config, adapter);
     await mkdir(outDir, { recursive: true });
-    const target = path.join(outDir, 'model.safetensors');
-    const partial = `${target}.partial-${process.pid}`;
-    const handle = await open(partial, 'w');
+    const sink = await fileMergedWeightsSink(path.join(outDir, 'model.safetensors'));
     try {
-      await writeMergedWeights(plan, weights, async (bytes) => void (await handle.write(bytes)), onProgress);
-      await handle.close();
-      await rename(partial, target);
+      await writeMergedWeights(plan, weights, (bytes) => sink.write(bytes), onProgress);
+      await sink.finish();
     } catch (e) {
-      await handle.close().catch(() => undefined);
-      await rm(partial, { force: true });
+      await sink.abort();
       throw e;
     }
     const files = ['model.safetensors'];
@@ -96,4 +92,25 @@ export async function mergeAdapterFolders(modelDir: string, adapterDir: string, 
     throw e;
   }
   return writeMergedFolder(modelDir, adapter, outDir, onProgress);
+}
+
+/** A merged model.safetensors written to `file` (under a temporary name until finished). */
+export async function fileMergedWeightsSink(file: string): Promise<MergedWeightsSink> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial-${process.pid}`;
+  const handle = await open(partial, 'w');
+  return {
+    async write(bytes) {
+      await handle.write(bytes);
+    },
+    async finish() {
+      await handle.close();
+      await rename(partial, file);
+      return openAsBlob(file);
+    },
+    async abort() {
+      await handle.close().catch(() => undefined);
+      await rm(partial, { force: true });
+    },
+  };
 }

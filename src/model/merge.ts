@@ -162,3 +162,30 @@ export async function writeMergedWeights(
   }
   if (done !== total) throw new MergeError(`wrote ${done} bytes of model.safetensors but its layout has ${total}`);
 }
+
+/** Where model.safetensors of a merged model goes while it is written (OPFS in a browser, a file in Node). */
+export interface MergedWeightsSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Completes the file and hands it out (a disk-backed Blob, not a copy in memory). */
+  finish(): Promise<Blob>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
+}
+
+const MiB = 2 ** 20;
+const sizeText = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / MiB).toFixed(1)} MiB`);
+
+/** Room left beside the file for the browser's own bookkeeping (a full origin fails writes unevenly). */
+export const STORAGE_MARGIN_BYTES = 16 * MiB;
+
+/**
+ * Why `bytes` cannot be written into storage with this estimate (navigator.storage.estimate()), or
+ * null when it fits or the browser does not say.
+ */
+export function storageShortfall(bytes: number, estimate: { quota?: number; usage?: number }): string | null {
+  const { quota, usage } = estimate;
+  if (quota === undefined || usage === undefined) return null;
+  const free = Math.max(0, quota - usage);
+  if (bytes + STORAGE_MARGIN_BYTES <= free) return null;
+  return `the merged model needs ${sizeText(bytes)} of browser storage but only ${sizeText(free)} is free (quota ${sizeText(quota)}, ${sizeText(usage)} in use): free space (clear cached models or site data) or merge on the command line with npm run merge-adapter`;
+}

@@ -3,12 +3,13 @@
  * is testable; `saveFile` hands one to the browser.
  */
 import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../grpo/metrics';
-import type { ExportedAdapter } from '../worker/training-api';
+import type { ExportedAdapter, ExportedModel } from '../worker/training-api';
 
 export interface DownloadFile {
   name: string;
   type: string;
-  data: string | Uint8Array;
+  /** A Blob stays on disk (e.g. an OPFS file) until the browser saves it. */
+  data: string | Uint8Array | Blob;
 }
 
 export type MetricsFormat = 'csv' | 'jsonl';
@@ -27,6 +28,11 @@ export function adapterFiles(adapter: ExportedAdapter): DownloadFile[] {
   ];
 }
 
+/** The merged model's files under their Hugging Face names, weights first. */
+export function mergedModelFiles(model: ExportedModel): DownloadFile[] {
+  return model.files.map((f) => ({ name: f.name, type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream', data: f.data }));
+}
+
 export function hintsFile(json: string): DownloadFile {
   return { name: 'hints.json', type: 'application/json', data: json };
 }
@@ -34,8 +40,8 @@ export function hintsFile(json: string): DownloadFile {
 /** Browser download through a temporary object URL. */
 export function saveFile(file: DownloadFile): void {
   // Copy into a fresh ArrayBuffer-backed view: a Blob part must not be a view of a SharedArrayBuffer.
-  const part = typeof file.data === 'string' ? file.data : new Uint8Array(file.data);
-  const url = URL.createObjectURL(new Blob([part], { type: file.type }));
+  const blob = file.data instanceof Blob ? file.data : new Blob([typeof file.data === 'string' ? file.data : new Uint8Array(file.data)], { type: file.type });
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = file.name;

@@ -10,7 +10,7 @@ import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/
 import type { Backend, EngineApi, GpuStatus, SmokeResult } from '../worker/api';
 import { EngineMethodMissingError, type DashboardEngine } from '../worker/engine-client';
 import type { CheckpointInfo, ExportedAdapter, HintRecord, TrainerApi, TrainingMode } from '../worker/training-api';
-import { adapterFiles, hintsFile, metricsFile, type DownloadFile, type MetricsFormat } from './downloads';
+import { adapterFiles, hintsFile, mergedModelFiles, metricsFile, type DownloadFile, type MetricsFormat } from './downloads';
 import {
   buildTrainingRequest,
   datasetSourceOf,
@@ -108,6 +108,9 @@ interface RunSlice {
   flushEvents(): void;
   exportMetrics(format: MetricsFormat): void;
   exportAdapter(): Promise<void>;
+  /** Bytes of the merged model written so far while "Download merged model" works; null otherwise. */
+  mergeProgress: { done: number; total: number } | null;
+  exportMergedModel(): Promise<void>;
   importAdapter(files: ExportedAdapter): Promise<void>;
   exportHints(): Promise<void>;
   importHints(json: string): Promise<void>;
@@ -176,7 +179,7 @@ export function nextFrameOrTimeout(flush: () => void): void {
 /** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
 function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
   const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
-  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus'] as const;
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus'] as const;
   const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
   for (const name of names) {
     const fn = (engine as unknown as Record<string, unknown>)[name];
@@ -415,6 +418,19 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       async exportAdapter() {
         const adapter = await attempt('Exporting the adapter', () => engine.exportAdapter());
         if (adapter) for (const file of adapterFiles(adapter)) download(file);
+      },
+
+      mergeProgress: null,
+
+      async exportMergedModel() {
+        if (get().mergeProgress) return;
+        set({ mergeProgress: { done: 0, total: 0 } });
+        const model = await attempt('Merging the adapter into the model', () => engine.exportMergedModel((e) => set({ mergeProgress: { done: e.done, total: e.total } })));
+        set({ mergeProgress: null });
+        if (model) {
+          for (const file of mergedModelFiles(model)) download(file);
+          notify('info', `Merged model saved as ${model.files.length} files (${(model.bytes / 2 ** 20).toFixed(1)} MiB): put them in one folder and load it with AutoModelForCausalLM.from_pretrained.`);
+        }
       },
 
       async importAdapter(files) {

@@ -60,6 +60,7 @@ export function startEngine(): DashboardEngine {
     stop: () => trainer('stop', () => remote.stop()),
     listCheckpoints: () => trainer('listCheckpoints', () => remote.listCheckpoints()),
     exportAdapter: () => trainer('exportAdapter', () => remote.exportAdapter()),
+    exportMergedModel: (onProgress) => trainer('exportMergedModel', () => remote.exportMergedModel(onProgress ? Comlink.proxy(onProgress) : undefined)),
     importAdapter: (files) => trainer('importAdapter', () => remote.importAdapter(files)),
     exportHints: () => trainer('exportHints', () => remote.exportHints()),
     importHints: (json) => trainer('importHints', () => remote.importHints(json)),

@@ -27,6 +27,11 @@ const engine: DashboardEngine = {
     const files = await trainer.exportAdapter();
     return Comlink.transfer(files, [files.safetensors.buffer as ArrayBuffer]);
   },
+  // The weights come back as an OPFS-backed File (cloned as a reference, not copied); progress is a comlink proxy.
+  exportMergedModel: async (onProgress) => {
+    const model = await trainer.exportMergedModel(onProgress && ((e) => void Promise.resolve(onProgress(e)).catch(() => undefined)));
+    return Comlink.transfer(model, model.files.flatMap((f) => (f.data instanceof Uint8Array ? [f.data.buffer as ArrayBuffer] : [])));
+  },
   importAdapter: (files) => trainer.importAdapter(files),
   exportHints: () => trainer.exportHints(),
   importHints: (json) => trainer.importHints(json),

@@ -13,6 +13,7 @@ import { browserWorkerFactory } from '../sql/worker-port-browser';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
 import { MODEL_TEXT_FILES, openHubModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
+import { opfsMergedWeightsSink } from '../model/merge-opfs';
 
 const REVISION = 'main';
 
@@ -79,6 +80,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
     },
     sqlWorkerFactory: browserWorkerFactory,
     checkpointStorage: () => IndexedDbCheckpointStorage.open(),
+    mergedWeightsSink: (bytes) => opfsMergedWeightsSink(bytes),
     hasWebGPU: () => Boolean((self.navigator as Navigator & { gpu?: unknown }).gpu),
     // A Gemma-3-1B rank-8 checkpoint is ~80 MB (LoRA + AdamW moments): keep the origin's quota in check.
     keepCheckpoints: 3,

@@ -13,6 +13,7 @@ import { parseGemma3Config } from '../model/config';
 import { HubClient } from '../model/hub';
 import { parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type TensorReader } from '../model/safetensors';
 import { NodeDirectoryCache, openFileSource } from '../model/storage-node';
+import { fileMergedWeightsSink } from '../model/merge-node';
 import { DEMO_MODEL_ID, DEMO_MODEL_PATH } from '../model/demo-model';
 import { TINY_MODEL_ID } from '../model/tiny-model';
 import { DEFAULT_TINY_MODEL_DIR, ensureTinyModel } from '../model/tiny-model-node';
@@ -32,6 +33,8 @@ export interface NodeEnvironmentOptions {
   checkpointDir: string;
   evalExamples?: number;
   sqlWorkers?: number;
+  /** Where a merged model's weights are written (default: <checkpointDir>/../merged). */
+  mergedDir?: string;
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -55,7 +58,15 @@ export async function openLocalModel(dir: string, modelId = dir, baseModelNameOr
     const index = parseShardIndex(await readJson(path.join(dir, 'model.safetensors.index.json')));
     weights = await ShardedSafetensorsReader.open(index, (file) => openFileSource(path.join(dir, file)));
   }
-  const model = { modelId, baseModelNameOrPath, config, weights, tokenizer };
+  const readModelFile = async (name: string) => {
+    try {
+      return new Uint8Array(await readFile(path.join(dir, name)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  };
+  const model = { modelId, baseModelNameOrPath, config, weights, tokenizer, readFile: readModelFile };
   checkTokenizerFits(model);
   return model;
 }
@@ -92,6 +103,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
     },
     sqlWorkerFactory: nodeWorkerFactory,
     checkpointStorage: async () => new NodeCheckpointStorage(o.checkpointDir),
+    mergedWeightsSink: () => fileMergedWeightsSink(path.join(o.mergedDir ?? path.join(o.checkpointDir, '..', 'merged'), 'model.safetensors')),
     hasWebGPU: () => typeof navigator !== 'undefined' && Boolean((navigator as Navigator & { gpu?: unknown }).gpu),
     evalExamples: o.evalExamples,
     sqlWorkers: o.sqlWorkers,

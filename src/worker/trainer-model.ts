@@ -17,6 +17,8 @@ export interface OpenedModel {
   config: Gemma3Config;
   weights: TensorReader;
   tokenizer: Gemma3Tokenizer;
+  /** Another file of the model's folder (generation_config.json, tokenizer files), null when it has none; for a merged copy. */
+  readFile?: (name: string) => Promise<Uint8Array | null>;
 }
 
 export const MODEL_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
@@ -27,7 +29,16 @@ export async function openHubModel(client: HubClient, options: { modelId: string
   const config = parseGemma3Config(await client.json('config.json'));
   const tokenizer = Gemma3Tokenizer.fromJson(await client.json('tokenizer.json'), await client.json('tokenizer_config.json'));
   const weights = await client.openWeights(progress(`downloading ${options.modelId} weights`));
-  return { modelId: options.modelId, baseModelNameOrPath: options.baseModelNameOrPath, config, weights, tokenizer };
+  const readFile = async (name: string) => {
+    if (!(await client.exists(name))) return null;
+    const source = await client.open(name);
+    try {
+      return (await source.read(0, source.size)).slice();
+    } finally {
+      await source.close?.();
+    }
+  };
+  return { modelId: options.modelId, baseModelNameOrPath: options.baseModelNameOrPath, config, weights, tokenizer, readFile };
 }
 
 /** Checks that the tokenizer and the model agree (a model whose embedding is smaller than the ids the tokenizer emits fails at the first prompt). */

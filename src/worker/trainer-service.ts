@@ -12,7 +12,8 @@ import type { ParsedRows } from '../dataset/parse-rows';
 import { goldInspector } from '../dataset/validate';
 import { decodeCheckpoint, type CheckpointState, type CheckpointStorage } from '../grpo/checkpoint';
 import { validateConfig, type GRPOConfig, resolveRewardWeights } from '../grpo/config';
-import { adapterMismatch, applyAdapter, exportAdapter, readAdapterFiles } from '../grpo/export';
+import { adapterMismatch, applyAdapter, exportAdapter, exportConfig, readAdapterFiles, runnerAdapter } from '../grpo/export';
+import { MERGED_COPIED_FILES, planMerge, writeMergedWeights, type MergedWeightsSink } from '../model/merge';
 import { Rng } from '../grpo/rng';
 import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
 import { isTrainingMode } from '../hints/config';
@@ -30,7 +31,7 @@ import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
 import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
-import type { CheckpointInfo, DatasetSource, ExportedAdapter, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
 export interface TrainerEnvironment {
   openModel(source: ModelSource, onProgress: (e: ProgressEvent) => void): Promise<OpenedModel>;
@@ -46,6 +47,8 @@ export interface TrainerEnvironment {
   sqlWorkers?: number;
   /** Newest checkpoints kept per run; default all. */
   keepCheckpoints?: number;
+  /** Where a merged model's weights are written; refuses (before writing) when `byteLength` will not fit. */
+  mergedWeightsSink?(byteLength: number): Promise<MergedWeightsSink>;
 }
 
 export class RequestError extends Error {
@@ -312,6 +315,38 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     const run = this.run;
     if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
     return exportAdapter(run.runner, { baseModelNameOrPath: run.model.baseModelNameOrPath, config: run.adapterConfig });
+  }
+
+  /**
+   * The run's adapter merged into the base model's weights: model.safetensors written through the
+   * environment's sink (checked for space first), the base's config, generation config and
+   * tokenizer files alongside.
+   */
+  async exportMergedModel(onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
+    const run = this.run;
+    if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
+    if (this.active) throw new Error('a run is in progress: stop it (or let it finish) before merging, so the adapter does not change while it is read');
+    const { model } = run;
+    if (!this.env.mergedWeightsSink || !model.readFile) throw new Error('merging is not available here: this environment cannot write a merged model');
+    const adapter = await runnerAdapter(run.runner, exportConfig(run.runner, { baseModelNameOrPath: model.baseModelNameOrPath, config: run.adapterConfig }));
+    const plan = planMerge(model.weights, model.config, adapter);
+    const extras: ExportedModelFile[] = [];
+    for (const name of MERGED_COPIED_FILES) {
+      const data = await model.readFile(name);
+      if (data) extras.push({ name, data });
+    }
+    const total = plan.layout.byteLength + extras.reduce((a, f) => a + (f.data as Uint8Array).byteLength, 0);
+    const sink = await this.env.mergedWeightsSink(plan.layout.byteLength);
+    let weights: Blob;
+    try {
+      const label = `merging the adapter into ${model.modelId}`;
+      await writeMergedWeights(plan, model.weights, (bytes) => sink.write(bytes), (p) => onProgress?.({ type: 'progress', label, done: p.done, total: plan.layout.byteLength, unit: 'bytes' }));
+      weights = await sink.finish();
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+    return { files: [{ name: 'model.safetensors', data: weights }, ...extras], bytes: total };
   }
 
   /**

@@ -143,6 +143,19 @@ export interface ExportedAdapter {
   safetensors: Uint8Array;
 }
 
+/** One file of a merged model; the weights are a disk-backed Blob (OPFS in a browser, a file in Node). */
+export interface ExportedModelFile {
+  name: string;
+  data: Blob | Uint8Array;
+}
+
+/** A merged model in Hugging Face's layout: model.safetensors, config.json, generation config, tokenizer files. */
+export interface ExportedModel {
+  files: ExportedModelFile[];
+  /** Total size of the files. */
+  bytes: number;
+}
+
 /** What the dashboard calls on the engine (implemented in the worker; the CLI uses the same core). */
 export interface TrainerApi {
   /** Starts a run; events stream to `onEvent` (a comlink proxy in the browser). */
@@ -152,6 +165,8 @@ export interface TrainerApi {
   stop(): Promise<void>;
   listCheckpoints(): Promise<CheckpointInfo[]>;
   exportAdapter(): Promise<ExportedAdapter>;
+  /** The adapter merged into the base weights (W + scale·B·A), as PEFT's merge_and_unload() + save_pretrained(). */
+  exportMergedModel(onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel>;
   /** Loads a PEFT adapter (PEFT or Unsloth files) to continue training or to evaluate. */
   importAdapter(files: ExportedAdapter): Promise<void>;
   exportHints(): Promise<string>;

@@ -27,6 +27,7 @@ export function AdapterPanel() {
       <p className="field__help">
         Saves <code>adapter_model.safetensors</code> and <code>adapter_config.json</code>; put both in one folder.
       </p>
+      <MergedModel />
       <ImportAdapter />
       {checkpoints.length > 0 && (
         <>
@@ -41,6 +42,36 @@ export function AdapterPanel() {
         </>
       )}
     </Panel>
+  );
+}
+
+/** The adapter merged into the base weights: a model folder that loads without PEFT. */
+function MergedModel() {
+  const exportMergedModel = useAppStore((s) => s.exportMergedModel);
+  const progress = useAppStore((s) => s.mergeProgress);
+  const locked = useAppStore((s) => isActive(s.run.phase));
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return (
+    <div className="merged-model">
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void exportMergedModel()} disabled={progress !== null || locked} data-testid="export-merged">
+          {progress ? 'Merging…' : 'Download merged model'}
+        </button>
+      </div>
+      {progress && progress.total > 0 && (
+        <div className="progress-list__label" data-testid="merge-progress">
+          <progress aria-label="Merging the adapter into the model" max={progress.total} value={progress.done} />
+          <span className="muted">
+            {mib(progress.done)} / {mib(progress.total)} MiB
+          </span>
+        </div>
+      )}
+      <p className="field__help">
+        The adapter merged into the base weights (as PEFT's <code>merge_and_unload()</code>), in the base's dtype, with its config and
+        tokenizer files: load the folder with <code>AutoModelForCausalLM.from_pretrained</code>. Needs browser storage for the weights
+        while they are written; stop a run first.
+      </p>
+    </div>
   );
 }
 

@@ -33,6 +33,11 @@ function fakeTrainer(overrides: Partial<DashboardEngine> = {}) {
     stop: async () => void calls.push('stop'),
     listCheckpoints: async () => [],
     exportAdapter: async () => ({ configJson: '{"r":8}', safetensors: new Uint8Array([1, 2, 3]) }),
+    exportMergedModel: async (onProgress) => {
+      onProgress?.({ type: 'progress', label: 'merging', done: 4, total: 8, unit: 'bytes' });
+      calls.push('exportMergedModel');
+      return { files: [{ name: 'model.safetensors', data: new Blob([new Uint8Array(8)]) }, { name: 'config.json', data: new TextEncoder().encode('{}') }], bytes: 10 };
+    },
     importAdapter: async () => void calls.push('importAdapter'),
     exportHints: async () => '{"hints":[]}',
     importHints: async () => void calls.push('importHints'),

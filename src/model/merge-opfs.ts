@@ -1,0 +1,33 @@
+/**
+ * The browser's place for a merged model.safetensors: one OPFS file (the previous export's is
+ * dropped first), checked against the origin's free storage before a byte is written. A
+ * FileSystemWritableFileStream lands only on close(), so a failure or a closed tab leaves no half
+ * file; the finished file is handed out as a disk-backed File for the page to download.
+ */
+import { MergeError, storageShortfall, type MergedWeightsSink } from './merge';
+
+const DIR = 'merged-model';
+
+export async function opfsMergedWeightsSink(byteLength: number, storage: StorageManager = navigator.storage): Promise<MergedWeightsSink> {
+  const root = await storage.getDirectory();
+  await root.removeEntry(DIR, { recursive: true }).catch(() => undefined); // absent: nothing to drop
+  const shortfall = storageShortfall(byteLength, await storage.estimate());
+  if (shortfall) throw new MergeError(shortfall);
+  const dir = await root.getDirectoryHandle(DIR, { create: true });
+  const handle = await dir.getFileHandle('model.safetensors', { create: true });
+  const stream = await handle.createWritable();
+  const drop = async () => {
+    await root.removeEntry(DIR, { recursive: true }).catch(() => undefined);
+  };
+  return {
+    write: (bytes) => stream.write(bytes as Uint8Array<ArrayBuffer>),
+    async finish() {
+      await stream.close();
+      return handle.getFile();
+    },
+    async abort() {
+      await stream.abort().catch(() => undefined);
+      await drop();
+    },
+  };
+}
