@@ -5,14 +5,15 @@
  *                    [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
  *                    [--warmup-steps N] [--warmup-set key=value ...]
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
- *                    [--eval-examples N] [--cache-dir dir] [--token hf_...]
+ *                    [--eval-examples N] [--cache-dir dir] [--token hf_...] [--save-merged]
  *
  * WebGPU in Node comes from dawn.node; on a machine without a GPU adapter the command restarts
  * itself on SwiftShader (the CPU Vulkan of Debian's chromium package), as the parity CLI does.
  *
  * Prints one metrics line per step (stdout; progress and phases go to stderr) and writes into --out:
  * metrics.jsonl, metrics.csv, eval.jsonl, adapter_config.json + adapter_model.safetensors, hints.json
- * (hints modes), checkpoints/. Ctrl-C stops after saving a checkpoint (a second Ctrl-C exits at once).
+ * (hints modes), checkpoints/, and with --save-merged merged/ (the adapter merged into the base weights,
+ * Hugging Face's layout, as npm run merge-adapter writes it). Ctrl-C stops after saving a checkpoint (a second Ctrl-C exits at once).
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -37,11 +38,12 @@ const SYNTHETIC_DEFAULTS = { size: 2000, seed: 1 };
 const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--dataset <synthetic|sample|hub-id|file>] [--steps N] [--backend wasm|webgpu]
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
   [--warmup-steps N] [--warmup-set key=value ...]
-  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...]
+  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--save-merged]
 
   defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
             before --config and --set), --dataset synthetic, --backend wasm
   --warmup-steps N      a supervised warm-up (SFT) of the LoRA adapter for N steps before GRPO
+  --save-merged         also write <out>/merged/: the adapter merged into the base weights (config, tokenizer, model.safetensors)
   --warmup-set k=v      a warm-up setting under TRL SFTConfig's names (learning_rate, per_device_train_batch_size, ...)
 
   --dataset synthetic   the seeded synthetic Text-to-SQL corpus: --synthetic-size questions (default ${SYNTHETIC_DEFAULTS.size},
@@ -68,6 +70,7 @@ interface CliOptions {
   evalExamples: number;
   cacheDir: string;
   warmup?: SFTConfigInput;
+  saveMerged: boolean;
 }
 
 function parseValue(text: string): unknown {
@@ -82,10 +85,15 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
   const single = new Map<string, string>();
   const sets: string[] = [];
   const warmupSets: string[] = [];
+  let saveMerged = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') throw new UsageError(USAGE);
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
+    if (a === '--save-merged') {
+      saveMerged = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
     i++;
@@ -169,6 +177,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     evalExamples,
     cacheDir: path.resolve(single.get('cache-dir') ?? path.join(os.homedir(), '.cache', 'webgrpo', 'hub')),
     ...(warmup ? { warmup: warmup as SFTConfigInput } : {}),
+    saveMerged,
   };
 }
 
@@ -278,9 +287,15 @@ async function main(): Promise<number> {
     await writeFile(path.join(o.out, 'adapter_config.json'), adapter.configJson);
     await writeFile(path.join(o.out, 'adapter_model.safetensors'), adapter.safetensors);
     if (o.mode !== 'lora') await writeFile(path.join(o.out, 'hints.json'), await service.exportHints());
+    if (o.saveMerged) {
+      // The environment writes merged/model.safetensors itself; the small files come back in memory.
+      const merged = await service.exportMergedModel((e) => process.stderr.write(`\r${e.label}: ${(e.done / 2 ** 20).toFixed(1)} / ${(e.total / 2 ** 20).toFixed(1)} MiB`));
+      process.stderr.write('\n');
+      for (const f of merged.files) if (f.data instanceof Uint8Array) await writeFile(path.join(o.out, 'merged', f.name), f.data);
+    }
   }
   await service.release();
-  console.error(`${outcome.status} at step ${outcome.step}; wrote ${path.relative(process.cwd(), o.out) || '.'}/{metrics.jsonl,metrics.csv,eval.jsonl${exported ? `,adapter_config.json,adapter_model.safetensors${o.mode !== 'lora' ? ',hints.json' : ''}` : ''},checkpoints/}`);
+  console.error(`${outcome.status} at step ${outcome.step}; wrote ${path.relative(process.cwd(), o.out) || '.'}/{metrics.jsonl,metrics.csv,eval.jsonl${exported ? `,adapter_config.json,adapter_model.safetensors${o.mode !== 'lora' ? ',hints.json' : ''}${o.saveMerged ? ',merged/' : ''}` : ''},checkpoints/}`);
   return outcome.status === 'finished' ? 0 : outcome.status === 'stopped' ? 130 : 1;
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseGemma3Config, type Gemma3Config } from '../../../src/model/config';
 import { LAYER_WEIGHTS, layerWeightKey, layerWeightShape } from '../../../src/model/gemma3-layer';
-import { EMBED_TENSOR, MergeError, planMerge, writeMergedWeights } from '../../../src/model/merge';
+import { EMBED_TENSOR, MergeError, planMerge, STORAGE_MARGIN_BYTES, storageShortfall, writeMergedWeights } from '../../../src/model/merge';
 import { mergeAdapterFolders, openModelFolder } from '../../../src/model/merge-node';
 import { createLoraAdapter, LORA_MODULES, MODULE_PARENT, type LoraAdapter } from '../../../src/model/peft';
 import { float32ToBf16Bytes, float32ToF16Bytes, MemoryByteSource, SafetensorsReader, serializeSafetensors, type TensorReader, type TensorToWrite } from '../../../src/model/safetensors';
@@ -150,6 +150,20 @@ describe('merge against a float64 reference', () => {
     const otherVocab = smallConfig({ vocab_size: 200 });
     await expect(async () => planMerge(base, otherVocab, randomAdapter(otherVocab, 34))).rejects.toThrow(MergeError);
     await expect(async () => planMerge(base, otherVocab, randomAdapter(otherVocab, 34))).rejects.toThrow(/model\.embed_tokens\.weight has 96 rows but its config\.json says vocab_size 200/);
+  });
+});
+
+describe('storage check before writing in a browser', () => {
+  const GiB = 2 ** 30;
+  it('refuses a file that does not fit the free quota (with the margin), saying how much is needed and free', () => {
+    expect(storageShortfall(1.5 * GiB, { quota: 10 * GiB, usage: 9 * GiB })).toBe(
+      'the merged model needs 1.50 GiB of browser storage but only 1.00 GiB is free (quota 10.00 GiB, 9.00 GiB in use): free space (clear cached models or site data) or merge on the command line with npm run merge-adapter',
+    );
+    expect(storageShortfall(GiB - STORAGE_MARGIN_BYTES + 1, { quota: 10 * GiB, usage: 9 * GiB })).not.toBeNull();
+  });
+  it('lets a file through that fits, or when the browser gives no estimate', () => {
+    expect(storageShortfall(GiB - STORAGE_MARGIN_BYTES, { quota: 10 * GiB, usage: 9 * GiB })).toBeNull();
+    expect(storageShortfall(5 * GiB, {})).toBeNull();
   });
 });
 
