@@ -289,7 +289,12 @@ async function main(): Promise<number> {
     if (o.mode !== 'lora') await writeFile(path.join(o.out, 'hints.json'), await service.exportHints());
     if (o.saveMerged) {
       // The environment writes merged/model.safetensors itself; the small files come back in memory.
-      const merged = await service.exportMergedModel((e) => process.stderr.write(`\r${e.label}: ${(e.done / 2 ** 20).toFixed(1)} / ${(e.total / 2 ** 20).toFixed(1)} MiB`));
+      let shown = 0;
+      const merged = await service.exportMergedModel((e) => {
+        if (Date.now() - shown < 1000 && e.done < e.total) return;
+        shown = Date.now();
+        process.stderr.write(`\r${e.label}: ${(e.done / 2 ** 20).toFixed(1)} / ${(e.total / 2 ** 20).toFixed(1)} MiB`);
+      });
       process.stderr.write('\n');
       for (const f of merged.files) if (f.data instanceof Uint8Array) await writeFile(path.join(o.out, 'merged', f.name), f.data);
     }

@@ -424,6 +424,48 @@ export const tests = [
     },
   },
   {
+    name: 'downloads the merged model: the base tiny model\'s files, its tensors in its dtype, the untouched tensors byte for byte',
+    timeoutMs: 180_000,
+    async run({ page, repoRoot }) {
+      requireTrainedRun();
+      await showTab(page, 'export');
+      const downloads = [];
+      const collect = (d) => downloads.push(d);
+      page.on('download', collect);
+      const expected = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+      try {
+        await page.getByTestId('export-merged').click();
+        const deadline = Date.now() + 170_000;
+        while (downloads.length < expected.length && Date.now() < deadline) {
+          const notice = await page.getByTestId('notices').innerText();
+          if (/Merging the adapter into the model/.test(notice)) assert.fail(notice);
+          await page.waitForTimeout(250);
+        }
+      } finally {
+        page.off('download', collect);
+      }
+      assert.deepEqual(downloads.map((d) => d.suggestedFilename()).sort(), expected);
+      const byName = Object.fromEntries(downloads.map((d) => [d.suggestedFilename(), d]));
+      const baseDir = join(repoRoot, 'public/models/tiny-gemma3');
+      assert.equal(await readFile(await byName['config.json'].path(), 'utf8'), await readFile(join(baseDir, 'config.json'), 'utf8'), 'config.json is the base\'s');
+      const tensors = (bytes) => {
+        const n = Number(bytes.readBigUInt64LE(0));
+        const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+        delete header.__metadata__;
+        return Object.fromEntries(Object.entries(header).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape, data: bytes.subarray(8 + n + v.data_offsets[0], 8 + n + v.data_offsets[1]) }]));
+      };
+      const merged = tensors(await readFile(await byName['model.safetensors'].path()));
+      const base = tensors(await readFile(join(baseDir, 'model.safetensors')));
+      assert.deepEqual(Object.keys(merged).sort(), Object.keys(base).sort());
+      for (const [name, t] of Object.entries(base)) {
+        assert.equal(merged[name].dtype, t.dtype, `${name} dtype`);
+        assert.deepEqual(merged[name].shape, t.shape, `${name} shape`);
+      }
+      // Tensors no LoRA touches are copied byte for byte (the merge arithmetic itself is checked against PEFT in the unit tests).
+      for (const name of Object.keys(base).filter((k) => !/_proj\.weight$/.test(k))) assert.ok(merged[name].data.equals(base[name].data), `${name} copied unchanged`);
+    },
+  },
+  {
     name: 'after a reload, offers to resume from the saved checkpoint',
     timeoutMs: 60_000,
     async run({ page, repoRoot }) {
