@@ -295,7 +295,7 @@ describe('HubClient against the test hub', () => {
 
   it('says clearly what is missing or forbidden, without retrying', async () => {
     await expect(client().download(['nope.bin'])).rejects.toThrow(/"nope\.bin" does not exist in test\/tiny-gemma3-a/);
-    await expect(client({ revision: 'v9' }).download(['config.json'])).rejects.toThrow(/HTTP 404 Not Found: Invalid rev id: v9 \(no such revision\)/);
+    await expect(client({ revision: 'v9' }).download(['config.json'])).rejects.toThrow(/HTTP 404 Not Found: Invalid rev id: v9 \(no such revision: check the revision\)/);
     await expect(new HubClient({ repo: 'test/nope', baseUrl: hub.hubUrl, retryDelayMs: 0 }).download(['config.json'])).rejects.toThrow(/HTTP 401 Unauthorized: Repository not found \(no such repo/);
     hub.reset();
     const gated = (token?: string) => new HubClient({ repo: 'test/gated', baseUrl: hub.hubUrl, token, cache: new NodeDirectoryCache(dir), retryDelayMs: 0 });
