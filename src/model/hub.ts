@@ -39,13 +39,14 @@ import {
   type RetryPolicy,
   unreachableAdvice,
 } from './hub-http';
+import { DEFAULT_HUB_ENDPOINT } from './hub-endpoint';
 import { isStorageFull, storageFullError, type StorageEstimate } from './storage-quota';
 
 export { HubError, HubUnreachableError, TransientHubError, type RemoteFile } from './hub-http';
 export { MemoryHubCache, type CacheEntryStatus, type FileIdentity, type HubCache, type PartialWriter } from './hub-cache';
 export { defaultBrowserCache } from './storage-opfs';
 
-export const HF_BASE_URL = 'https://huggingface.co';
+export const HF_BASE_URL = DEFAULT_HUB_ENDPOINT;
 
 export interface DownloadProgress {
   path: string;

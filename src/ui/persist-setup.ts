@@ -77,6 +77,8 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
 
   if (isTrainingMode(raw.mode)) out.mode = raw.mode;
   if (raw.backend === 'webgpu' || raw.backend === 'wasm') out.backend = raw.backend;
+  // Kept as typed (an invalid one shows its error again rather than vanishing).
+  if (isString(raw.hubEndpoint)) out.hubEndpoint = raw.hubEndpoint;
   return out;
 }
 

@@ -57,12 +57,12 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
       if (source.kind === 'local') throw new Error('a local model folder can only be used from the command line (npm run train); in the browser, choose a hub model or the bundled tiny model');
       if (source.kind === 'bundled-tiny') return openHubModel(bundledClient('tiny'), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null, onProgress });
       if (source.kind === 'bundled-demo') return openHubModel(bundledClient('demo'), { modelId: DEMO_MODEL_ID, baseModelNameOrPath: null, onProgress });
-      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: await defaultBrowserCache() });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: await defaultBrowserCache() });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
       if (source.kind !== 'hub') return { model: source.kind, cached: true };
-      const client = new HubClient({ repo: source.repo, revision: source.revision, cache: await defaultBrowserCache() });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, baseUrl: source.endpoint, cache: await defaultBrowserCache() });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };
     },
@@ -74,6 +74,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
       return fetchHubDataset({
         datasetId,
         file,
+        endpoint: source.endpoint,
         onProgress: (p) => onProgress({ type: 'progress', label: `downloading dataset ${describeSource(source)}`, done: p.loadedBytes, total: p.totalBytes ?? 0, unit: 'bytes' }),
       });
     },

@@ -69,12 +69,12 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
       }
       if (source.kind === 'bundled-demo') return openLocalModel(DEFAULT_DEMO_MODEL_DIR, DEMO_MODEL_ID, null);
       if (source.kind === 'local') return openLocalModel(path.resolve(source.dir), path.resolve(source.dir), null);
-      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: new NodeDirectoryCache(o.cacheDir) });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
       if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind, cached: true };
-      const client = new HubClient({ repo: source.repo, revision: source.revision, cache: new NodeDirectoryCache(o.cacheDir) });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };
     },
@@ -86,6 +86,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
       return fetchHubDataset({
         datasetId,
         file,
+        endpoint: source.endpoint,
         cache: new NodeDirectoryCache(o.cacheDir),
         onProgress: (p) => onProgress({ type: 'progress', label: `downloading dataset ${describeSource(source)}`, done: p.loadedBytes, total: p.totalBytes ?? 0, unit: 'bytes' }),
       });

@@ -13,7 +13,8 @@ export type { MetricsRow, TrainingMode };
 
 /** Which model to load. */
 export type ModelSource =
-  | { kind: 'hub'; repo: string; revision?: string; token?: string }
+  /** endpoint: the hub's base URL, or a mirror's (default https://huggingface.co). */
+  | { kind: 'hub'; repo: string; revision?: string; token?: string; endpoint?: string }
   /** The demo model that ships with the app (offline; a small Gemma-3 trained here that writes some SQL). */
   | { kind: 'bundled-demo' }
   /** The tiny model that ships with the app (offline; random weights, real tokenizer). */
@@ -22,7 +23,8 @@ export type ModelSource =
   | { kind: 'local'; dir: string };
 
 export type DatasetSource =
-  | { kind: 'hub'; id: string }
+  /** endpoint: as the model's. */
+  | { kind: 'hub'; id: string; endpoint?: string }
   | { kind: 'sample' }
   /** Uploaded file contents with an optional column mapping. */
   | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> }

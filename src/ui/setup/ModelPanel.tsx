@@ -7,6 +7,7 @@ import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
 import { DEFAULT_MODEL_REPO, isRepoId } from '../run-request';
 import { useAppStore } from '../store-context';
+import { HubEndpointField } from './HubEndpointField';
 
 export function ModelPanel() {
   const model = useAppStore((s) => s.setup.model);
@@ -45,8 +46,9 @@ export function ModelPanel() {
             <label className="field">
               <span className="field__label">Access token (optional)</span>
               <input type="password" value={model.token} autoComplete="off" onChange={(e) => setModel({ ...model, token: e.target.value })} data-testid="model-token" />
-              <span className="field__help">Only for gated or private repos; sent to huggingface.co only, never saved.</span>
+              <span className="field__help">Only for gated or private repos; sent to the hub endpoint only, never saved.</span>
             </label>
+            <HubEndpointField testId="model-endpoint" />
           </form>
         )}
         <label className="choice">

@@ -25,6 +25,14 @@ describe('setup across reloads', () => {
     expect(parseStoredSetup(serializeSetup(tinyRun), INITIAL_SETUP)).toEqual(tinyRun);
   });
 
+  it('keeps the Hub endpoint as typed, an invalid one too (its error shows again)', () => {
+    for (const hubEndpoint of ['https://hf-mirror.com', 'not a url']) {
+      const stored = { ...tinyRun, hubEndpoint };
+      expect(parseStoredSetup(serializeSetup(stored), INITIAL_SETUP)).toEqual(stored);
+    }
+    expect(parseStoredSetup(JSON.stringify({ hubEndpoint: 42 }), INITIAL_SETUP).hubEndpoint).toBe('');
+  });
+
   it('keeps the synthetic corpus size and seed as typed', () => {
     const synthetic = { ...tinyRun, dataset: { kind: 'synthetic', size: '500', seed: '7' } } as const;
     expect(parseStoredSetup(serializeSetup(synthetic), INITIAL_SETUP)).toEqual(synthetic);

@@ -53,6 +53,24 @@ describe('training request', () => {
     expect('request' in built && built.request.model).toEqual({ kind: 'hub', repo: 'me/gemma', token: 'hf_x' });
   });
 
+  it('sends the Hub endpoint with hub models and hub datasets (normalised), never with the bundled ones; an invalid one is a problem of each', () => {
+    const hub = { model: { kind: 'hub', repo: 'me/gemma', token: '' }, dataset: { kind: 'hub', id: 'me/sql/rows.json' } } as const;
+    const built = buildTrainingRequest(setup({ ...hub, hubEndpoint: ' https://hf-mirror.com/ ' }));
+    expect('request' in built && [built.request.model, built.request.dataset]).toEqual([
+      { kind: 'hub', repo: 'me/gemma', endpoint: 'https://hf-mirror.com' },
+      { kind: 'hub', id: 'me/sql/rows.json', endpoint: 'https://hf-mirror.com' },
+    ]);
+    const plain = buildTrainingRequest(setup({ ...hub, hubEndpoint: 'https://huggingface.co/' }));
+    expect('request' in plain && [plain.request.model, plain.request.dataset]).toEqual([{ kind: 'hub', repo: 'me/gemma' }, { kind: 'hub', id: 'me/sql/rows.json' }]);
+    const bad = buildTrainingRequest(setup({ ...hub, hubEndpoint: 'hf-mirror.com' }));
+    expect('problems' in bad && problemLines(bad.problems)).toEqual([
+      'Model: Hub endpoint must be an http(s) URL such as https://hf-mirror.com, got "hf-mirror.com"',
+      'Dataset: Hub endpoint must be an http(s) URL such as https://hf-mirror.com, got "hf-mirror.com"',
+    ]);
+    // The bundled model and the synthetic corpus need no hub: a bad endpoint does not stop them.
+    expect('request' in buildTrainingRequest(setup({ hubEndpoint: 'hf-mirror.com' }))).toBe(true);
+  });
+
   it('collects every problem, each under its part of the setup', () => {
     const rewards = rewardsFromPreset('default').map((r) => ({ ...r, enabled: false }));
     const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'gemma', token: '' }, dataset: { kind: 'upload', file: null }, settings: { ...DEFAULT_FORM, beta: '-1' }, rewards }));
