@@ -20,7 +20,9 @@ export type ModelSource =
   /** The tiny model that ships with the app (offline; random weights, real tokenizer). */
   | { kind: 'bundled-tiny' }
   /** A local folder (Node only): config.json, model.safetensors(.index.json), tokenizer files. */
-  | { kind: 'local'; dir: string };
+  | { kind: 'local'; dir: string }
+  /** A model folder opened in the browser: the same files as File objects, read in place (`name`: the folder's). */
+  | { kind: 'files'; name: string; files: File[] };
 
 export type DatasetSource =
   /** endpoint: as the model's. */
