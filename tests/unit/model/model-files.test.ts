@@ -15,7 +15,7 @@ const bytes = (f: string) => new Uint8Array(readFileSync(path.join(DEMO_DIR, f))
 /** What webkitdirectory gives: File objects whose webkitRelativePath starts with the folder. */
 function picked(folder: string, files: Record<string, Uint8Array>): File[] {
   return Object.entries(files).map(([name, b]) => {
-    const f = new File([b], name.split('/').pop()!);
+    const f = new File([b as Uint8Array<ArrayBuffer>], name.split('/').pop()!);
     Object.defineProperty(f, 'webkitRelativePath', { value: `${folder}/${name}` });
     return f;
   });
