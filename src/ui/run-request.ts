@@ -8,6 +8,7 @@ import type { TrainingMode } from '../hints/config';
 import { DEFAULT_HUB_ENDPOINT, parseHubEndpoint } from '../model/hub-endpoint';
 import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
+import { filesByName, missingModelFiles } from '../worker/model-folder';
 import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
 import { validateSettings, type SettingsForm } from './settings-form';
 import { validateWarmup, type WarmupForm } from './warmup-form';
@@ -15,7 +16,8 @@ import { validateWarmup, type WarmupForm } from './warmup-form';
 export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
 export { DEFAULT_DATASET_ID };
 
-export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' };
+/** files: a model folder opened in this page (its File objects; none after a reload, when it must be opened again). */
+export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' } | { kind: 'files'; name: string; files: File[] };
 
 export type FieldName = 'question' | 'context' | 'answer';
 export type ColumnChoice = Record<FieldName, string>;
@@ -81,6 +83,12 @@ export function hubEndpointOf(text: string): { endpoint?: string } | { problem: 
 
 export function modelSourceOf(model: ModelChoice, hubEndpoint = ''): ModelSource | { problem: string } {
   if (model.kind === 'bundled-tiny' || model.kind === 'bundled-demo') return { kind: model.kind };
+  if (model.kind === 'files') {
+    if (model.files.length === 0) return { problem: model.name ? `open the model folder "${model.name}" again (a page keeps no access to it after a reload)` : 'open a model folder' };
+    const missing = missingModelFiles(filesByName(model.files).keys());
+    if (missing.length > 0) return { problem: `the folder "${model.name}" lacks ${missing.join(', ')}` };
+    return { kind: 'files', name: model.name, files: model.files };
+  }
   const repo = model.repo.trim();
   if (!isRepoId(repo)) return { problem: `"${repo}" is not a Hugging Face repo id (owner/name)` };
   const endpoint = hubEndpointOf(hubEndpoint);

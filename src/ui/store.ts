@@ -264,7 +264,8 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
 
       async checkModelCache() {
         const source = modelSourceOf(get().setup.model, get().setup.hubEndpoint);
-        if ('problem' in source) return set({ cacheCheck: { phase: 'idle' } });
+        // A folder is read in place: there is no cache to ask about.
+        if ('problem' in source || source.kind === 'files') return set({ cacheCheck: { phase: 'idle' } });
         set({ cacheCheck: { phase: 'checking' } });
         try {
           const status = await engine.modelCacheStatus(source);

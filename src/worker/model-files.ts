@@ -6,27 +6,10 @@
  */
 import { BlobByteSource, parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type TensorReader } from '../model/safetensors';
 import { Gemma3Tokenizer } from '../model/tokenizer';
-import { checkedGemma3Config, MODEL_TEXT_FILES, type OpenedModel } from './trainer-model';
+import { filesByName, missingModelFiles } from './model-folder';
+import { checkedGemma3Config, type OpenedModel } from './trainer-model';
 
-/** A folder's top-level files by name (a picked folder's subfolders are not part of the model). */
-export function filesByName(files: readonly File[]): Map<string, File> {
-  const out = new Map<string, File>();
-  for (const f of files) {
-    // webkitdirectory gives "folder/name" (deeper for subfolders); a directory handle or a drop gives the name.
-    const rel = (f.webkitRelativePath || f.name).split('/');
-    const name = rel.length <= 2 ? rel[rel.length - 1]! : null;
-    if (name && !out.has(name)) out.set(name, f);
-  }
-  return out;
-}
-
-/** The required files a folder lacks (shards are checked once the index is read). */
-export function missingModelFiles(names: Iterable<string>): string[] {
-  const have = new Set(names);
-  const missing: string[] = MODEL_TEXT_FILES.filter((f) => !have.has(f));
-  if (!have.has('model.safetensors') && !have.has('model.safetensors.index.json')) missing.push('model.safetensors (or model.safetensors.index.json and its shards)');
-  return missing;
-}
+export { filesByName, missingModelFiles } from './model-folder';
 
 async function readJson(file: File, name: string): Promise<unknown> {
   try {

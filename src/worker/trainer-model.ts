@@ -7,6 +7,7 @@ import { notGemma3Text, parseGemma3Config, type Gemma3Config } from '../model/co
 import type { HubClient } from '../model/hub';
 import type { TensorReader } from '../model/safetensors';
 import { Gemma3Tokenizer } from '../model/tokenizer';
+import { MODEL_TEXT_FILES } from './model-folder';
 import type { ProgressEvent } from './training-api';
 
 export interface OpenedModel {
@@ -19,7 +20,7 @@ export interface OpenedModel {
   tokenizer: Gemma3Tokenizer;
 }
 
-export const MODEL_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export { MODEL_TEXT_FILES };
 
 export async function openHubModel(client: HubClient, options: { modelId: string; baseModelNameOrPath: string | null; onProgress?: (e: ProgressEvent) => void }): Promise<OpenedModel> {
   const progress = (label: string) => (p: { loaded: number; total: number | null }) => options.onProgress?.({ type: 'progress', label, done: p.loaded, total: p.total ?? 0, unit: 'bytes' });

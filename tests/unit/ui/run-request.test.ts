@@ -71,6 +71,19 @@ describe('training request', () => {
     expect('request' in buildTrainingRequest(setup({ hubEndpoint: 'hf-mirror.com' }))).toBe(true);
   });
 
+  it('a model folder goes to the engine as its File objects, once it holds the required files; what is missing is named', () => {
+    const file = (name: string) => new File(['{}'], name);
+    const complete = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map(file);
+    const built = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: complete } }));
+    expect('request' in built && built.request.model).toEqual({ kind: 'files', name: 'gemma', files: complete });
+    const lacking = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [file('config.json'), file('model-00001-of-00002.safetensors')] } }));
+    expect('problems' in lacking && lacking.problems.model).toEqual(['the folder "gemma" lacks tokenizer.json, tokenizer_config.json, model.safetensors (or model.safetensors.index.json and its shards)']);
+    const reloaded = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [] } }));
+    expect('problems' in reloaded && reloaded.problems.model).toEqual(['open the model folder "gemma" again (a page keeps no access to it after a reload)']);
+    const none = buildTrainingRequest(setup({ model: { kind: 'files', name: '', files: [] } }));
+    expect('problems' in none && none.problems.model).toEqual(['open a model folder']);
+  });
+
   it('collects every problem, each under its part of the setup', () => {
     const rewards = rewardsFromPreset('default').map((r) => ({ ...r, enabled: false }));
     const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'gemma', token: '' }, dataset: { kind: 'upload', file: null }, settings: { ...DEFAULT_FORM, beta: '-1' }, rewards }));
