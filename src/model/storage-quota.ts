@@ -27,7 +27,17 @@ export function formatBytes(n: number): string {
   return `${(n / 2 ** 30).toFixed(2)} GiB`;
 }
 
-export async function storageFullError(o: { path: string; url: string; needed: number | null; error: unknown; estimate?: () => Promise<StorageEstimate> }): Promise<HubError> {
+export async function storageFullError(o: {
+  path: string;
+  url: string;
+  needed: number | null;
+  error: unknown;
+  estimate?: () => Promise<StorageEstimate>;
+  /** What needs the space (default: the file, quoted). */
+  subject?: string;
+  /** What happens to what is stored (default: a download's bytes are kept and resumed). */
+  kept?: string;
+}): Promise<HubError> {
   let free: number | null = null;
   try {
     const est = await (o.estimate ? o.estimate() : defaultEstimate());
@@ -39,7 +49,7 @@ export async function storageFullError(o: { path: string; url: string; needed: n
   const left = free === null ? '' : ` and ${formatBytes(free)} is free`;
   const reason = o.error instanceof Error ? o.error.message : String(o.error);
   return new HubError(
-    `storage is full: "${o.path}" needs ${needed}${left} (${reason}). Delete cached models or checkpoints you no longer need (the cache panel), or free disk space, then retry: the bytes already stored are kept and the download resumes`,
+    `storage is full: ${o.subject ?? `"${o.path}"`} needs ${needed}${left} (${reason}). Delete cached models or checkpoints you no longer need (the cache panel), or free disk space, then retry: ${o.kept ?? 'the bytes already stored are kept and the download resumes'}`,
     o.url,
     undefined,
     'StorageFull',

@@ -16,8 +16,11 @@ import { validateWarmup, type WarmupForm } from './warmup-form';
 export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
 export { DEFAULT_DATASET_ID };
 
-/** files: a model folder opened in this page (its File objects; none after a reload, when it must be opened again). */
-export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' } | { kind: 'files'; name: string; files: File[] };
+/**
+ * files: a model folder opened in this page (its File objects; none after a reload, when it must be
+ * opened again, or its copy used when keepCopy asked for one).
+ */
+export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' } | { kind: 'files'; name: string; files: File[]; keepCopy?: boolean };
 
 export type FieldName = 'question' | 'context' | 'answer';
 export type ColumnChoice = Record<FieldName, string>;
@@ -84,10 +87,13 @@ export function hubEndpointOf(text: string): { endpoint?: string } | { problem: 
 export function modelSourceOf(model: ModelChoice, hubEndpoint = ''): ModelSource | { problem: string } {
   if (model.kind === 'bundled-tiny' || model.kind === 'bundled-demo') return { kind: model.kind };
   if (model.kind === 'files') {
-    if (model.files.length === 0) return { problem: model.name ? `open the model folder "${model.name}" again (a page keeps no access to it after a reload)` : 'open a model folder' };
+    if (model.files.length === 0) {
+      if (model.name && model.keepCopy) return { kind: 'stored-folder', name: model.name };
+      return { problem: model.name ? `open the model folder "${model.name}" again (a page keeps no access to it after a reload)` : 'open a model folder' };
+    }
     const missing = missingModelFiles(filesByName(model.files).keys());
     if (missing.length > 0) return { problem: `the folder "${model.name}" lacks ${missing.join(', ')}` };
-    return { kind: 'files', name: model.name, files: model.files };
+    return model.keepCopy ? { kind: 'files', name: model.name, files: model.files, keepCopy: true } : { kind: 'files', name: model.name, files: model.files };
   }
   const repo = model.repo.trim();
   if (!isRepoId(repo)) return { problem: `"${repo}" is not a Hugging Face repo id (owner/name)` };

@@ -18,7 +18,7 @@ import { DEFAULT_TINY_MODEL_DIR, ensureTinyModel } from '../model/tiny-model-nod
 import { Gemma3Tokenizer } from '../model/tokenizer';
 import { nodeWorkerFactory } from '../sql/worker-port-node';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
-import { openModelFiles } from './model-files';
+import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
 import { checkedGemma3Config, checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 
@@ -68,13 +68,17 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
         return openLocalModel(DEFAULT_TINY_MODEL_DIR, TINY_MODEL_ID, null);
       }
       if (source.kind === 'bundled-demo') return openLocalModel(DEFAULT_DEMO_MODEL_DIR, DEMO_MODEL_ID, null);
-      if (source.kind === 'files') return openModelFiles(source.name, source.files);
+      if (source.kind === 'files') {
+        if (source.keepCopy) await copyModelFiles(new NodeDirectoryCache(o.cacheDir), source.name, source.files, onProgress);
+        return openModelFiles(source.name, source.files);
+      }
+      if (source.kind === 'stored-folder') return openStoredModel(new NodeDirectoryCache(o.cacheDir), source.name);
       if (source.kind === 'local') return openLocalModel(path.resolve(source.dir), path.resolve(source.dir), null);
       const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
-      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind === 'files' ? source.name : source.kind, cached: true };
+      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind === 'files' || source.kind === 'stored-folder' ? source.name : source.kind, cached: true };
       const client = new HubClient({ repo: source.repo, revision: source.revision, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };

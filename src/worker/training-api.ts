@@ -21,8 +21,13 @@ export type ModelSource =
   | { kind: 'bundled-tiny' }
   /** A local folder (Node only): config.json, model.safetensors(.index.json), tokenizer files. */
   | { kind: 'local'; dir: string }
-  /** A model folder opened in the browser: the same files as File objects, read in place (`name`: the folder's). */
-  | { kind: 'files'; name: string; files: File[] };
+  /**
+   * A model folder opened in the browser: the same files as File objects, read in place (`name`:
+   * the folder's); keepCopy: also copy them into the browser's storage, for use after a reload.
+   */
+  | { kind: 'files'; name: string; files: File[]; keepCopy?: boolean }
+  /** The copy of a model folder kept in the browser's storage (keepCopy above). */
+  | { kind: 'stored-folder'; name: string };
 
 export type DatasetSource =
   /** endpoint: as the model's. */

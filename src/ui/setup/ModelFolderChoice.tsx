@@ -8,7 +8,7 @@ import { filesByName, missingModelFiles } from '../../worker/model-folder';
 import { folderFromDrop, folderFromInput, hasDirectoryPicker, pickWithDirectoryPicker, type PickedFolder } from '../model-folder-picker';
 import { useAppStore } from '../store-context';
 
-export function ModelFolderChoice({ name, files }: { name: string; files: File[] }) {
+export function ModelFolderChoice({ name, files, keepCopy }: { name: string; files: File[]; keepCopy: boolean }) {
   const setModel = useAppStore((s) => s.setModel);
   const input = useRef<HTMLInputElement>(null);
   const [error, setError] = useState<string | null>(null);
@@ -16,7 +16,7 @@ export function ModelFolderChoice({ name, files }: { name: string; files: File[]
 
   const take = (picked: PickedFolder | null) => {
     setError(null);
-    if (picked) setModel({ kind: 'files', name: picked.name, files: picked.files });
+    if (picked) setModel({ kind: 'files', name: picked.name, files: picked.files, keepCopy });
   };
   const open = async () => {
     if (!hasDirectoryPicker()) return input.current?.click();
@@ -57,7 +57,15 @@ export function ModelFolderChoice({ name, files }: { name: string; files: File[]
           {missing.length ? `"${name}" lacks ${missing.join(', ')}.` : `"${name}": ${byName.size} files, ${(bytes / 2 ** 20).toFixed(0)} MiB, read in place.`}
         </p>
       )}
-      {files.length === 0 && name && <p className="status-line">Open "{name}" again: a page keeps no access to a folder after a reload.</p>}
+      <label className="setting setting--toggle">
+        <input type="checkbox" checked={keepCopy} onChange={(e) => setModel({ kind: 'files', name, files, keepCopy: e.target.checked })} data-testid="model-folder-keep" />
+        <span>Keep a copy in this browser's storage, so that it opens after a reload without the folder (uses as much space as the model).</span>
+      </label>
+      {files.length === 0 && name && (
+        <p className="status-line" data-testid="model-folder-reload">
+          {keepCopy ? `Uses the copy of "${name}" kept in this browser; open the folder again to read it in place.` : `Open "${name}" again: a page keeps no access to a folder after a reload.`}
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

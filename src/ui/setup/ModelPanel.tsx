@@ -59,7 +59,7 @@ export function ModelPanel() {
             <span className="choice__note">A Gemma-3 folder as save_pretrained writes it, e.g. downloaded elsewhere: no network needed.</span>
           </span>
         </label>
-        {model.kind === 'files' && <ModelFolderChoice name={model.name} files={model.files} />}
+        {model.kind === 'files' && <ModelFolderChoice name={model.name} files={model.files} keepCopy={model.keepCopy === true} />}
         <label className="choice">
           <input type="radio" name="model-kind" checked={model.kind === 'bundled-demo'} onChange={() => setModel({ kind: 'bundled-demo' })} data-testid="model-demo" />
           <span>

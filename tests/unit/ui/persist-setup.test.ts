@@ -37,7 +37,9 @@ describe('setup across reloads', () => {
     const folder: Setup = { ...tinyRun, model: { kind: 'files', name: 'gemma-3-1b-it', files: [new File(['{}'], 'config.json')] } };
     const text = serializeSetup(folder);
     expect(text).not.toContain('config.json');
-    expect(parseStoredSetup(text, INITIAL_SETUP).model).toEqual({ kind: 'files', name: 'gemma-3-1b-it', files: [] });
+    expect(parseStoredSetup(text, INITIAL_SETUP).model).toEqual({ kind: 'files', name: 'gemma-3-1b-it', files: [], keepCopy: false });
+    const kept: Setup = { ...folder, model: { kind: 'files', name: 'gemma-3-1b-it', files: [], keepCopy: true } };
+    expect(parseStoredSetup(serializeSetup(kept), INITIAL_SETUP).model).toEqual(kept.model);
   });
 
   it('keeps the synthetic corpus size and seed as typed', () => {

@@ -80,6 +80,11 @@ describe('training request', () => {
     expect('problems' in lacking && lacking.problems.model).toEqual(['the folder "gemma" lacks tokenizer.json, tokenizer_config.json, model.safetensors (or model.safetensors.index.json and its shards)']);
     const reloaded = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [] } }));
     expect('problems' in reloaded && reloaded.problems.model).toEqual(['open the model folder "gemma" again (a page keeps no access to it after a reload)']);
+    // Asked to keep a copy: the copy, while the files are out of reach; the files (and a fresh copy) once opened again.
+    const copy = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [], keepCopy: true } }));
+    expect('request' in copy && copy.request.model).toEqual({ kind: 'stored-folder', name: 'gemma' });
+    const both = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: complete, keepCopy: true } }));
+    expect('request' in both && both.request.model).toEqual({ kind: 'files', name: 'gemma', files: complete, keepCopy: true });
     const none = buildTrainingRequest(setup({ model: { kind: 'files', name: '', files: [] } }));
     expect('problems' in none && none.problems.model).toEqual(['open a model folder']);
   });
