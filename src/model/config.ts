@@ -251,7 +251,8 @@ export function notGemma3Text(json: unknown): string | null {
   const text = isObject(json['text_config']) ? json['text_config'] : null;
   if (type === 'gemma3_text' || (type === 'gemma3' && text !== null && (text['model_type'] === undefined || text['model_type'] === 'gemma3_text'))) return null;
   const archs = Array.isArray(json['architectures']) ? json['architectures'].filter((a): a is string => typeof a === 'string') : [];
-  const what = typeof type === 'string' ? `a ${type} model` : 'a model without a model_type';
+  const textPart = type === 'gemma3' ? ` whose text part is ${text === null ? 'missing' : `a ${JSON.stringify(text['model_type'])} model`}` : '';
+  const what = typeof type === 'string' ? `a ${type} model${textPart}` : 'a model without a model_type';
   return archs.length > 0 ? `${what} (${archs.join(', ')})` : what;
 }
 
