@@ -254,7 +254,9 @@ export class HubClient {
     const url = this.snapshotUrl(snap, path);
     let probe = this.probes.get(url);
     if (!probe) {
-      probe = withRetries(this.retry, () => probeFile(url, this.doFetch, this.headers(), this.signal)).catch((e: unknown) => {
+      // Already found offline (the snapshot came from the cached ref): say so at once, without the backoff.
+      const policy = snap.offline ? { ...this.retry, maxNetworkRetries: 0 } : this.retry;
+      probe = withRetries(policy, () => probeFile(url, this.doFetch, this.headers(), this.signal)).catch((e: unknown) => {
         throw this.explainFailure(e);
       });
       this.probes.set(url, probe);

@@ -77,9 +77,11 @@ describe('an unreachable hub', () => {
 
   it('keeps cached files, and says what to do for the one that is missing', async () => {
     await client().download(['config.json']);
-    const c = client({ fetch: offline });
+    let calls = 0;
+    const c = client({ retryDelayMs: 10_000, fetch: (i, init) => (calls++, offline(i, init)) });
     const e = await c.download(['config.json', 'tokenizer.json']).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(HubUnreachableError);
+    expect(calls).toBe(2); // the ref's commit, then the missing file: once each, no backoff once offline is known
     expect(await state(c, 'config.json')).toBe('complete');
     expect(await c.json('config.json')).toMatchObject({ model_type: 'gemma3_text' });
   });
