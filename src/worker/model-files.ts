@@ -111,7 +111,7 @@ export async function copyModelFiles(cache: HubCache, folder: string, files: rea
   const names = [...MODEL_TEXT_FILES, ...optional, ...(await weightFiles(label, fileReader(files)))];
   const total = names.reduce((a, n) => a + byName.get(n)!.size, 0);
   let done = 0;
-  const report = () => onProgress?.({ type: 'progress', label: `copying ${folder} into this browser's storage`, done, total, unit: 'bytes' });
+  const report = () => onProgress?.({ type: 'progress', label: `copying ${folder} into site storage (OPFS)`, done, total, unit: 'bytes' });
   for (const name of names) {
     const file = byName.get(name)!;
     const key = storedFileKey(folder, name);

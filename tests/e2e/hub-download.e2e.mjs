@@ -306,8 +306,8 @@ export const tests = [
     },
   },
   {
-    name: 'a model folder opened in the dashboard (folder input): missing files named at once, then the worker reads the File objects in place, no network',
-    timeoutMs: 120_000,
+    name: 'a model folder opened in the dashboard (folder input): missing files named at once, the worker reads the File objects in place (no network); a copy kept on request opens after a reload',
+    timeoutMs: 240_000,
     async run({ page, baseUrl, repoRoot, log }) {
       await page.goto(baseUrl);
       await page.getByTestId('model-files').check();
@@ -328,11 +328,29 @@ export const tests = [
       assert.match(await page.getByTestId('model-folder-status').innerText(), /"tiny-gemma3": \d+ files, \d+ MiB, read in place/);
       await page.getByTestId('train').click();
       // The weights go onto the backend tensor by tensor: the worker opened the folder's files.
-      await page.getByTestId('progress-model').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 }); // the setup folds away once a run starts
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 }); // the setup folds away once a run starts
       assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
       await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
       assert.deepEqual(requests.filter((u) => /models\/|resolve\//.test(u)), [], 'model files were fetched instead of read from the folder');
       log('tiny-gemma3 opened from the folder input');
+
+      // Asked to keep a copy: it is written to OPFS while the run loads, and after a reload (no access
+      // to the folder any more) the same choice opens the copy.
+      await page.waitForFunction(() => ['stopped', 'finished', 'failed', 'idle'].includes(document.querySelector('[data-testid="phase"]')?.getAttribute('data-phase') ?? ''), null, { timeout: 60_000 });
+      if (!(await page.getByTestId('setup-panels').isVisible())) await page.getByTestId('setup-toggle').click();
+      await page.getByTestId('model-folder-keep').check();
+      await page.getByTestId('model-folder-input').setInputFiles(modelDir);
+      await page.getByTestId('train').click();
+      await page.getByTestId('model-panel').getByText(/copying tiny-gemma3 into site storage \(OPFS\)/).waitFor({ state: 'attached', timeout: 60_000 });
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await page.reload();
+      assert.match(await page.getByTestId('model-folder-reload').innerText(), /Uses the copy of "tiny-gemma3" kept in this browser/);
+      await page.getByTestId('train').click();
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
+      assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      log('after a reload, the copy kept in OPFS opened');
     },
   },
 ];
