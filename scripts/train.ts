@@ -5,7 +5,7 @@
  *                    [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
  *                    [--warmup-steps N] [--warmup-set key=value ...]
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
- *                    [--eval-examples N] [--cache-dir dir] [--token hf_...] [--save-merged]
+ *                    [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL] [--save-merged]
  *
  * WebGPU in Node comes from dawn.node; on a machine without a GPU adapter the command restarts
  * itself on SwiftShader (the CPU Vulkan of Debian's chromium package), as the parity CLI does.
@@ -25,6 +25,7 @@ import { metricsToCSV, metricsToJSONL, type MetricsRow } from '../src/grpo/metri
 import { isTrainingMode, type TrainingMode } from '../src/hints/config';
 import { MAX_SYNTHETIC_SIZE } from '../src/dataset/synthetic';
 import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
+import { parseHubEndpoint } from '../src/model/hub-endpoint';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
 import { datasetSourceProblems } from '../src/worker/trainer-data';
@@ -38,8 +39,10 @@ const SYNTHETIC_DEFAULTS = { size: 2000, seed: 1 };
 const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--dataset <synthetic|sample|hub-id|file>] [--steps N] [--backend wasm|webgpu]
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
   [--warmup-steps N] [--warmup-set key=value ...]
-  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--save-merged]
+  [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL]
+  [--save-merged]
 
+  --endpoint URL        the hub's base URL for hub models and datasets: a mirror (default: $HF_ENDPOINT, else https://huggingface.co)
   defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
             before --config and --set), --dataset synthetic, --backend wasm
   --warmup-steps N      a supervised warm-up (SFT) of the LoRA adapter for N steps before GRPO
@@ -50,6 +53,15 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
                         at most ${MAX_SYNTHETIC_SIZE}) generated from --synthetic-seed (default ${SYNTHETIC_DEFAULTS.seed}); the same seed gives the same corpus`;
 
 class UsageError extends Error {}
+
+/** --endpoint, else HF_ENDPOINT (as huggingface_hub reads it), checked; {} for the default. */
+function cliHubEndpoint(flag: string | undefined, env: string | undefined): { endpoint?: string } {
+  const [text, from] = flag !== undefined ? [flag, '--endpoint'] : env !== undefined && env.trim() !== '' ? [env, 'HF_ENDPOINT'] : [undefined, ''];
+  if (text === undefined) return {};
+  const parsed = parseHubEndpoint(text);
+  if ('problem' in parsed) throw new UsageError(`${from}: ${parsed.problem}`);
+  return { endpoint: parsed.endpoint };
+}
 
 /** A whole number option, as typed. */
 function wholeNumber(option: string, text: string | undefined, fallback: number): number {
@@ -99,13 +111,14 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     i++;
     if (a === '--set') sets.push(value);
     else if (a === '--warmup-set') warmupSets.push(value);
-    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--warmup-steps'].includes(a)) single.set(a.slice(2), value);
+    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--endpoint', '--warmup-steps'].includes(a)) single.set(a.slice(2), value);
     else throw new UsageError(`unknown option ${a}\n${USAGE}`);
   }
   const modelArg = single.get('model') ?? 'demo';
   const token = single.get('token') ?? process.env.HF_TOKEN;
+  const endpoint = cliHubEndpoint(single.get('endpoint'), process.env.HF_ENDPOINT);
   const model: ModelSource =
-    modelArg === 'demo' ? { kind: 'bundled-demo' } : modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}) };
+    modelArg === 'demo' ? { kind: 'bundled-demo' } : modelArg === 'tiny' ? { kind: 'bundled-tiny' } : existsSync(modelArg) && statSync(modelArg).isDirectory() ? { kind: 'local', dir: path.resolve(modelArg) } : { kind: 'hub', repo: modelArg, ...(token ? { token } : {}), ...endpoint };
   const datasetArg = single.get('dataset') ?? 'synthetic';
   if (datasetArg !== 'synthetic' && (single.has('synthetic-size') || single.has('synthetic-seed'))) throw new UsageError('--synthetic-size and --synthetic-seed go with --dataset synthetic');
   const dataset: DatasetSource =
@@ -115,7 +128,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
         ? { kind: 'synthetic', size: wholeNumber('--synthetic-size', single.get('synthetic-size'), SYNTHETIC_DEFAULTS.size), seed: wholeNumber('--synthetic-seed', single.get('synthetic-seed'), SYNTHETIC_DEFAULTS.seed) }
         : existsSync(datasetArg) && statSync(datasetArg).isFile()
           ? { kind: 'upload', name: path.basename(datasetArg), text: await readFile(datasetArg, 'utf8') }
-          : { kind: 'hub', id: datasetArg };
+          : { kind: 'hub', id: datasetArg, ...endpoint };
   const datasetProblems = datasetSourceProblems(dataset);
   if (datasetProblems.length > 0) throw new UsageError(datasetProblems.join('; '));
 

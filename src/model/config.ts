@@ -240,6 +240,22 @@ function selectTextConfig(json: Json): { cfg: Json; fromMultimodal: boolean } {
   throw new Gemma3ConfigError(`"model_type" must be "gemma3_text" or "gemma3", got ${JSON.stringify(modelType)}`);
 }
 
+/**
+ * What a config.json describes when it is not a Gemma-3 text model ("a llama model
+ * (LlamaForCausalLM)"); null when it is one (text, or multimodal with a Gemma-3 text part), so
+ * the weights need not be downloaded to find out.
+ */
+export function notGemma3Text(json: unknown): string | null {
+  if (!isObject(json)) return 'not a model config (config.json is not a JSON object)';
+  const type = json['model_type'];
+  const text = isObject(json['text_config']) ? json['text_config'] : null;
+  if (type === 'gemma3_text' || (type === 'gemma3' && text !== null && (text['model_type'] === undefined || text['model_type'] === 'gemma3_text'))) return null;
+  const archs = Array.isArray(json['architectures']) ? json['architectures'].filter((a): a is string => typeof a === 'string') : [];
+  const textPart = type === 'gemma3' ? ` whose text part is ${text === null ? 'missing' : `a ${JSON.stringify(text['model_type'])} model`}` : '';
+  const what = typeof type === 'string' ? `a ${type} model${textPart}` : 'a model without a model_type';
+  return archs.length > 0 ? `${what} (${archs.join(', ')})` : what;
+}
+
 /** Parses a config.json object (already JSON.parse'd) into a Gemma3Config. */
 export function parseGemma3Config(json: unknown): Gemma3Config {
   if (!isObject(json)) throw new Gemma3ConfigError('config must be a JSON object');

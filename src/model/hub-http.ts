@@ -33,10 +33,36 @@ export class TransientHubError extends HubError {
     status?: number,
     /** Retry-After, when the server sent one the page can read. */
     readonly retryAfterMs?: number,
+    /** The request never got an answer (fetch rejected: offline, DNS, refused, blocked, CORS). */
+    readonly network = false,
   ) {
     super(message, url, status);
     this.name = 'TransientHubError';
   }
+}
+
+/** The server could not be reached at all (every attempt failed without an answer). */
+export class HubUnreachableError extends HubError {
+  constructor(
+    detail: string,
+    url: string,
+    /** The endpoint that could not be reached. */
+    readonly endpoint: string,
+  ) {
+    super(detail, url);
+    this.name = 'HubUnreachableError';
+  }
+}
+
+/** What to do when `endpoint` cannot be reached: a mirror, or files that need no hub. */
+export function unreachableAdvice(endpoint: string, repoType: 'model' | 'dataset'): string {
+  const instead = repoType === 'model' ? 'open a model folder' : 'upload the dataset file';
+  return `cannot reach ${endpoint}: offline, or blocked by a firewall or proxy? Set a mirror in Hub endpoint (the CLI: --endpoint or HF_ENDPOINT), or ${instead}`;
+}
+
+/** A network failure (a TransientHubError without an answer), however many attempts it took. */
+export function isNetworkFailure(e: unknown): e is TransientHubError {
+  return e instanceof TransientHubError && e.network;
 }
 
 export const XET_FILEINFO_TYPE = 'application/vnd.xet-fileinfo+json';
@@ -89,6 +115,11 @@ export async function probeFile(url: string, doFetch: typeof fetch, headers: Rec
     await discard(res);
     throw statusError(res, url);
   }
+  const path = fileOfUrl(url);
+  if (looksLikeHtml(path, res.headers.get('content-type'), new Uint8Array(0))) {
+    await discard(res);
+    throw htmlAnswerError(path, url);
+  }
   if ((res.headers.get('content-type') ?? '').includes(XET_FILEINFO_TYPE)) {
     const linkedEtag = res.headers.get('x-linked-etag');
     let size = sizeHeader(res.headers.get('x-linked-size'));
@@ -113,6 +144,16 @@ export async function probeFile(url: string, doFetch: typeof fetch, headers: Rec
   // 200: the server ignored Range. Its Content-Length may be the compressed size: a hint only.
   await discard(res);
   return { exists: true, size: sizeHeader(res.headers.get('content-length')), lfs: false, ranged: false, etag, commit, sha256: null };
+}
+
+/** The file a resolve URL names (after /resolve/<revision>/), for messages. */
+function fileOfUrl(url: string): string {
+  const m = /\/resolve\/[^/]+\/([^?#]+)/.exec(url);
+  try {
+    return m ? decodeURIComponent(m[1]!) : url;
+  } catch {
+    return m![1]!;
+  }
 }
 
 /** The commit a revision points at, from the hub's API (`/api/{models|datasets}/{repo}/revision/{rev}`). */
@@ -162,6 +203,9 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** Where a token goes, in the app and in the CLI. */
+const TOKEN_PLACES = ' in the Model panel\'s Access token field, or --token / HF_TOKEN in the CLI';
+
 /** An HTTP failure as a HubError (TransientHubError when retrying may help), with the hub's own words when it exposes them. */
 export function statusError(res: Response, url: string): HubError {
   const code = res.headers.get('x-error-code') ?? undefined;
@@ -169,12 +213,14 @@ export function statusError(res: Response, url: string): HubError {
   const hint =
     res.status === 401 || res.status === 403
       ? code === 'RepoNotFound'
-        ? ' (no such repo, or a private one: check the id, or pass a token)'
-        : ' (gated or private repo: accept its license on huggingface.co and pass a token)'
+        ? ` (no such repo, or a private one: check the repo id, or add an access token${TOKEN_PLACES})`
+        : ` (gated or private repo: accept its license on huggingface.co, then add an access token${TOKEN_PLACES})`
       : res.status === 404
         ? code === 'RevisionNotFound'
-          ? ' (no such revision)'
-          : ' (no such repo, revision or file)'
+          ? ' (no such revision: check the revision)'
+          : code === 'EntryNotFound'
+            ? ' (no such file in the repo)'
+            : ' (no such repo, revision or file: check the repo id)'
         : res.status === 429
           ? ' (rate limited)'
           : '';
@@ -193,7 +239,7 @@ function retryAfterMs(v: string | null): number | undefined {
 /** A rejected fetch: aborted by the caller (rethrown as is) or a network failure (retryable). */
 export function networkError(e: unknown, url: string, signal?: AbortSignal): unknown {
   if (signal?.aborted) return e;
-  return new TransientHubError(`network error: ${errorText(e)}`, url);
+  return new TransientHubError(`network error: ${errorText(e)}`, url, undefined, undefined, true);
 }
 
 export async function discard(res: Response): Promise<void> {
@@ -215,6 +261,8 @@ export function errorText(e: unknown): string {
 export interface RetryPolicy {
   /** Retries after the first failure. */
   maxRetries: number;
+  /** Retries of a request that got no answer at all (default maxRetries). */
+  maxNetworkRetries?: number;
   /** First delay, doubled each retry. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
@@ -234,8 +282,9 @@ export async function withRetries<T>(policy: RetryPolicy, fn: () => Promise<T>):
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof TransientHubError) || attempt > policy.maxRetries || policy.signal?.aborted) {
-        if (e instanceof TransientHubError && attempt > 1) throw new TransientHubError(`${e.detail}; gave up after ${attempt} attempts`, e.url, e.status);
+      const limit = e instanceof TransientHubError && e.network ? (policy.maxNetworkRetries ?? policy.maxRetries) : policy.maxRetries;
+      if (!(e instanceof TransientHubError) || attempt > limit || policy.signal?.aborted) {
+        if (e instanceof TransientHubError && attempt > 1) throw new TransientHubError(`${e.detail}; gave up after ${attempt} attempts`, e.url, e.status, undefined, e.network);
         throw e;
       }
       await sleep(retryDelay(policy, attempt, e), policy.signal);
@@ -257,4 +306,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Whether an answer is a web page instead of the file asked for (a proxy's login page, a mirror or
+ * static host's fallback page): Content-Type text/html, or a body that starts like markup (for a
+ * JSON file any '<'; for a binary one only an unmistakable opening, since a safetensors header
+ * length may begin with the byte '<').
+ */
+export function looksLikeHtml(path: string, contentType: string | null, head: Uint8Array): boolean {
+  if (/^\s*(text\/html|application\/xhtml\+xml)\b/i.test(contentType ?? '')) return true;
+  const start = new TextDecoder('latin1').decode(head.subarray(0, 64)).replace(/^[\s\ufeff]+/, '');
+  if (/\.json$/i.test(path)) return start.startsWith('<');
+  return /^<(!doctype|html|head|body|\?xml)\b/i.test(start);
+}
+
+/** A web page where a file was expected: not retried, nothing of it is stored. */
+export function htmlAnswerError(path: string, url: string): HubError {
+  let origin = url;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // keep the URL as given
+  }
+  return new HubError(`${origin} answered a web page (HTML) instead of "${path}": is it a Hugging Face hub or mirror? Check the Hub endpoint (or a proxy asking for a login)`, url, undefined, 'HtmlInsteadOfFile');
 }

@@ -21,10 +21,14 @@ import { Sha256 } from './sha256';
 import {
   COMMIT_PATTERN,
   HubError,
+  HubUnreachableError,
   TransientHubError,
   discard,
   errorText,
   fetchRevisionCommit,
+  htmlAnswerError,
+  isNetworkFailure,
+  looksLikeHtml,
   networkError,
   probeFile,
   retryDelay,
@@ -33,13 +37,16 @@ import {
   withRetries,
   type RemoteFile,
   type RetryPolicy,
+  unreachableAdvice,
 } from './hub-http';
+import { DEFAULT_HUB_ENDPOINT } from './hub-endpoint';
+import { isStorageFull, storageFullError, type StorageEstimate } from './storage-quota';
 
-export { HubError, TransientHubError, type RemoteFile } from './hub-http';
+export { HubError, HubUnreachableError, TransientHubError, type RemoteFile } from './hub-http';
 export { MemoryHubCache, type CacheEntryStatus, type FileIdentity, type HubCache, type PartialWriter } from './hub-cache';
 export { defaultBrowserCache } from './storage-opfs';
 
-export const HF_BASE_URL = 'https://huggingface.co';
+export const HF_BASE_URL = DEFAULT_HUB_ENDPOINT;
 
 export interface DownloadProgress {
   path: string;
@@ -81,8 +88,13 @@ export interface HubClientOptions {
   maxRetryDelayMs?: number;
   /** A transfer that receives nothing for this long is dropped and retried; default 60 s (0: never). */
   stallTimeoutMs?: number;
+  /** Free storage, for the message when the cache is full; default navigator.storage.estimate() where it exists. */
+  storageEstimate?: () => Promise<StorageEstimate>;
   signal?: AbortSignal;
 }
+
+/** Retries of the first request when it gets no answer at all: offline is told in seconds, not after the full backoff. */
+const FIRST_CONTACT_NETWORK_RETRIES = 2;
 
 /** The commit every file of a client is fetched at. */
 export interface Snapshot {
@@ -130,6 +142,7 @@ export class HubClient {
   private readonly retry: RetryPolicy;
   private readonly stallTimeoutMs: number;
   private readonly signal: AbortSignal | undefined;
+  private readonly storageEstimate: (() => Promise<StorageEstimate>) | undefined;
   private snapshotPromise: Promise<Snapshot> | null = null;
   private readonly probes = new Map<string, Promise<RemoteFile>>();
 
@@ -149,6 +162,13 @@ export class HubClient {
     this.signal = options.signal;
     this.retry = { maxRetries: options.maxRetries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000, maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000, signal: this.signal };
     this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+    this.storageEstimate = options.storageEstimate;
+  }
+
+  /** A network failure as what to do about it; anything else unchanged. */
+  private explainFailure(e: unknown, kept = ''): unknown {
+    if (!isNetworkFailure(e) || this.signal?.aborted) return e;
+    return new HubUnreachableError(`${unreachableAdvice(this.baseUrl, this.repoType)}${kept} (${e.detail})`, e.url, this.baseUrl);
   }
 
   private get repoPrefix(): string {
@@ -189,7 +209,7 @@ export class HubClient {
     const previous = await this.cache.getRef(this.refKey());
     if (COMMIT_PATTERN.test(this.revision)) return { id: this.revision, commit: this.revision, offline: false, previous: null };
     // With a cached ref, a failure to reach the hub means offline use: no retries.
-    const policy: RetryPolicy = previous !== null ? { ...this.retry, maxRetries: 0 } : this.retry;
+    const policy: RetryPolicy = previous !== null ? { ...this.retry, maxRetries: 0 } : { ...this.retry, maxNetworkRetries: Math.min(FIRST_CONTACT_NETWORK_RETRIES, this.retry.maxRetries) };
     let commit: string | null;
     let probed: RemoteFile;
     try {
@@ -203,7 +223,7 @@ export class HubClient {
       if (previous !== null && e instanceof TransientHubError && !this.signal?.aborted) {
         return { id: previous, commit: COMMIT_PATTERN.test(previous) ? previous : null, offline: true, previous: null };
       }
-      throw e;
+      throw this.explainFailure(e);
     }
     const id = commit ?? encodeSegment(this.revision);
     // The probe's answer is about the file at this very commit (or at the unpinned revision): no need to ask again.
@@ -234,7 +254,11 @@ export class HubClient {
     const url = this.snapshotUrl(snap, path);
     let probe = this.probes.get(url);
     if (!probe) {
-      probe = withRetries(this.retry, () => probeFile(url, this.doFetch, this.headers(), this.signal));
+      // Already found offline (the snapshot came from the cached ref): say so at once, without the backoff.
+      const policy = snap.offline ? { ...this.retry, maxNetworkRetries: 0 } : this.retry;
+      probe = withRetries(policy, () => probeFile(url, this.doFetch, this.headers(), this.signal)).catch((e: unknown) => {
+        throw this.explainFailure(e);
+      });
       this.probes.set(url, probe);
       probe.catch(() => this.probes.delete(url));
     }
@@ -348,7 +372,7 @@ export class HubClient {
       } catch (e) {
         if (this.signal?.aborted) throw e;
         if (e instanceof CorruptDownload) outcome = { kind: 'restart', reason: e.message };
-        else if (isStorageFull(e)) throw new HubError(`not enough storage to keep "${job.path}" (${errorText(e)}); free some space (e.g. delete cached models) and retry`, job.url);
+        else if (isStorageFull(e)) throw await storageFullError({ path: job.path, url: job.url, needed: await this.bytesStillNeeded(job), error: e, estimate: this.storageEstimate });
         else if (e instanceof HubError && !(e instanceof TransientHubError)) throw e;
         else outcome = { kind: 'interrupted', reason: e instanceof HubError ? e.detail : errorText(e), error: e };
       }
@@ -369,10 +393,19 @@ export class HubClient {
       failures++;
       if (failures > this.retry.maxRetries) {
         const kept = (await this.cache.status(job.key)).bytes;
+        if (outcome.kind === 'interrupted' && isNetworkFailure(outcome.error)) {
+          throw this.explainFailure(new TransientHubError(`${outcome.reason}; gave up after ${failures} attempts`, job.url, undefined, undefined, true), `; ${kept} bytes of "${job.path}" kept for resuming`);
+        }
         throw new HubError(`download of "${job.path}" failed after ${failures} attempts (${outcome.reason}); ${kept} bytes kept for resuming`, job.url);
       }
       await sleep(retryDelay(this.retry, failures, outcome.kind === 'interrupted' ? outcome.error : undefined), this.signal);
     }
+  }
+
+  /** What the rest of this file needs in storage: its size less what is stored (unknown: null). */
+  private async bytesStillNeeded(job: FileJob): Promise<number | null> {
+    if (job.remote.size === null) return null;
+    return Math.max(0, job.remote.size - (await this.cache.status(job.key)).bytes);
   }
 
   /** When the branch moved since the last download, an unfinished file of the old commit can never be resumed: free its space. */
@@ -433,19 +466,32 @@ export class HubClient {
         if (same) start = skip = resumeFrom;
       }
       if (!res.body) throw new TransientHubError('the response has no body', url, res.status);
+      if (looksLikeHtml(job.path, res.headers.get('content-type'), new Uint8Array(0))) {
+        await discard(res);
+        throw htmlAnswerError(job.path, url);
+      }
+      const reader = res.body.getReader();
+      const readChunk = () =>
+        reader.read().catch((e: unknown) => {
+          throw watchdog.explain(e, url) ?? connectionLost(e, url, this.signal);
+        });
+      // The first bytes are looked at before anything is written: a web page must not replace stored bytes.
+      let pending: ReadableStreamReadResult<Uint8Array> | null = await readChunk();
+      if (res.status === 200 && !pending.done && looksLikeHtml(job.path, null, pending.value)) {
+        await reader.cancel().catch(() => {});
+        throw htmlAnswerError(job.path, url);
+      }
 
       const writer = await this.cache.beginWrite(job.key, start, { commit: snap.commit, etag: etag ?? (start > 0 ? stored.etag : null), size: remote.ranged ? remote.size : null }).catch(async (e: unknown) => {
-        await discard(res);
+        await reader.cancel().catch(() => {});
         throw e;
       });
       let loaded = start;
       progress(loaded);
-      const reader = res.body.getReader();
       try {
         for (;;) {
-          const { done, value } = await reader.read().catch((e: unknown) => {
-            throw watchdog.explain(e, url) ?? networkError(e, url, this.signal);
-          });
+          const { done, value } = pending ?? (await readChunk());
+          pending = null;
           if (done) break;
           watchdog.kick();
           let chunk = value;
@@ -560,9 +606,12 @@ class Watchdog {
 
 class CorruptDownload extends Error {}
 
-function isStorageFull(e: unknown): boolean {
-  return (e instanceof DOMException && e.name === 'QuotaExceededError') || (e as { code?: unknown } | null)?.code === 'ENOSPC';
+/** A body that broke off: the server was reached, so this is an interruption to resume, not "unreachable". */
+function connectionLost(e: unknown, url: string, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return e;
+  return new TransientHubError(`network error: ${errorText(e)}`, url);
 }
+
 
 function checkedPath(path: string): string {
   if (path.length === 0 || path.startsWith('/') || path.split('/').some((s) => s === '' || s === '.' || s === '..')) {

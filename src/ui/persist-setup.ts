@@ -15,7 +15,8 @@ export const MAX_STORED_UPLOAD_CHARS = 1_000_000;
 export type SetupStorage = Pick<Storage, 'getItem' | 'setItem'>;
 
 export function serializeSetup(setup: Setup): string {
-  const model = setup.model.kind === 'hub' ? { ...setup.model, token: '' } : setup.model;
+  // Neither the token nor a folder's File objects are stored (a reload asks for the folder again).
+  const model = setup.model.kind === 'hub' ? { ...setup.model, token: '' } : setup.model.kind === 'files' ? { kind: 'files', name: setup.model.name, files: [], keepCopy: setup.model.keepCopy === true } : setup.model;
   const dataset = setup.dataset.kind === 'upload' && setup.dataset.file && setup.dataset.file.text.length > MAX_STORED_UPLOAD_CHARS ? { kind: 'upload' as const, file: null } : setup.dataset;
   return JSON.stringify({ ...setup, model, dataset });
 }
@@ -38,6 +39,7 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
   const m = raw.model;
   if (isObject(m) && (m.kind === 'bundled-tiny' || m.kind === 'bundled-demo')) out.model = { kind: m.kind };
   else if (isObject(m) && m.kind === 'hub' && isString(m.repo)) out.model = { kind: 'hub', repo: m.repo, token: '' };
+  else if (isObject(m) && m.kind === 'files' && isString(m.name)) out.model = { kind: 'files', name: m.name, files: [], keepCopy: m.keepCopy === true };
 
   const d = raw.dataset;
   if (isObject(d) && d.kind === 'sample') out.dataset = { kind: 'sample' };
@@ -77,6 +79,8 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
 
   if (isTrainingMode(raw.mode)) out.mode = raw.mode;
   if (raw.backend === 'webgpu' || raw.backend === 'wasm') out.backend = raw.backend;
+  // Kept as typed (an invalid one shows its error again rather than vanishing).
+  if (isString(raw.hubEndpoint)) out.hubEndpoint = raw.hubEndpoint;
   return out;
 }
 

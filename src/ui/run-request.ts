@@ -5,8 +5,10 @@
 import { DEFAULT_DATASET_ID } from '../dataset/hub';
 import { resolveSyntheticOptions } from '../dataset/synthetic';
 import type { TrainingMode } from '../hints/config';
+import { DEFAULT_HUB_ENDPOINT, parseHubEndpoint } from '../model/hub-endpoint';
 import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
+import { filesByName, missingModelFiles } from '../worker/model-folder';
 import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
 import { validateSettings, type SettingsForm } from './settings-form';
 import { validateWarmup, type WarmupForm } from './warmup-form';
@@ -14,7 +16,11 @@ import { validateWarmup, type WarmupForm } from './warmup-form';
 export const DEFAULT_MODEL_REPO = 'unsloth/gemma-3-1b-it';
 export { DEFAULT_DATASET_ID };
 
-export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' };
+/**
+ * files: a model folder opened in this page (its File objects; none after a reload, when it must be
+ * opened again, or its copy used when keepCopy asked for one).
+ */
+export type ModelChoice = { kind: 'hub'; repo: string; token: string } | { kind: 'bundled-demo' } | { kind: 'bundled-tiny' } | { kind: 'files'; name: string; files: File[]; keepCopy?: boolean };
 
 export type FieldName = 'question' | 'context' | 'answer';
 export type ColumnChoice = Record<FieldName, string>;
@@ -49,6 +55,8 @@ export interface Setup {
   rewards: RewardChoice[];
   mode: TrainingMode;
   backend: Backend;
+  /** The hub's base URL for hub models and datasets, as typed ('': https://huggingface.co). */
+  hubEndpoint?: string;
 }
 
 /** Every known reward, with a preset's picks enabled and weighted. */
@@ -69,12 +77,30 @@ export function isDatasetId(text: string): boolean {
 
 export type SetupProblems = Partial<Record<'model' | 'dataset' | 'settings' | 'rewards', string[]>>;
 
-export function modelSourceOf(model: ModelChoice): ModelSource | { problem: string } {
+/** The endpoint field of a hub source: absent for the default; or the problem with what was typed. */
+export function hubEndpointOf(text: string): { endpoint?: string } | { problem: string } {
+  const parsed = parseHubEndpoint(text);
+  if ('problem' in parsed) return parsed;
+  return parsed.endpoint === DEFAULT_HUB_ENDPOINT ? {} : { endpoint: parsed.endpoint };
+}
+
+export function modelSourceOf(model: ModelChoice, hubEndpoint = ''): ModelSource | { problem: string } {
   if (model.kind === 'bundled-tiny' || model.kind === 'bundled-demo') return { kind: model.kind };
+  if (model.kind === 'files') {
+    if (model.files.length === 0) {
+      if (model.name && model.keepCopy) return { kind: 'stored-folder', name: model.name };
+      return { problem: model.name ? `open the model folder "${model.name}" again (a page keeps no access to it after a reload)` : 'open a model folder' };
+    }
+    const missing = missingModelFiles(filesByName(model.files).keys());
+    if (missing.length > 0) return { problem: `the folder "${model.name}" lacks ${missing.join(', ')}` };
+    return model.keepCopy ? { kind: 'files', name: model.name, files: model.files, keepCopy: true } : { kind: 'files', name: model.name, files: model.files };
+  }
   const repo = model.repo.trim();
   if (!isRepoId(repo)) return { problem: `"${repo}" is not a Hugging Face repo id (owner/name)` };
+  const endpoint = hubEndpointOf(hubEndpoint);
+  if ('problem' in endpoint) return endpoint;
   const token = model.token.trim();
-  return token ? { kind: 'hub', repo, token } : { kind: 'hub', repo };
+  return token ? { kind: 'hub', repo, token, ...endpoint } : { kind: 'hub', repo, ...endpoint };
 }
 
 /** The synthetic corpus's options, or the first thing wrong with them. */
@@ -91,12 +117,14 @@ export function syntheticSourceOf(size: string, seed: string): DatasetSource | {
   return source;
 }
 
-export function datasetSourceOf(dataset: DatasetChoice): DatasetSource | { problem: string } {
+export function datasetSourceOf(dataset: DatasetChoice, hubEndpoint = ''): DatasetSource | { problem: string } {
   if (dataset.kind === 'sample') return { kind: 'sample' };
   if (dataset.kind === 'synthetic') return syntheticSourceOf(dataset.size, dataset.seed);
   if (dataset.kind === 'hub') {
     const id = dataset.id.trim();
-    return isDatasetId(id) ? { kind: 'hub', id } : { problem: `"${id}" is not a Hugging Face dataset id (owner/name or owner/name/file.jsonl)` };
+    if (!isDatasetId(id)) return { problem: `"${id}" is not a Hugging Face dataset id (owner/name or owner/name/file.jsonl)` };
+    const endpoint = hubEndpointOf(hubEndpoint);
+    return 'problem' in endpoint ? endpoint : { kind: 'hub', id, ...endpoint };
   }
   const file = dataset.file;
   if (!file) return { problem: 'choose a file to upload' };
@@ -120,9 +148,9 @@ export function rewardsOf(rewards: readonly RewardChoice[]): { name: string; wei
 /** The request for this setup, or every problem that stops it. */
 export function buildTrainingRequest(setup: Setup, resumeFrom?: string): { request: TrainingRequest } | { problems: SetupProblems } {
   const problems: SetupProblems = {};
-  const model = modelSourceOf(setup.model);
+  const model = modelSourceOf(setup.model, setup.hubEndpoint);
   if ('problem' in model) problems.model = [model.problem];
-  const dataset = datasetSourceOf(setup.dataset);
+  const dataset = datasetSourceOf(setup.dataset, setup.hubEndpoint);
   if ('problem' in dataset) problems.dataset = [dataset.problem];
   const settings = validateSettings(setup.settings);
   const warmup = validateWarmup(setup.warmup);

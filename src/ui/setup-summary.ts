@@ -24,7 +24,8 @@ function plural(n: number, word: string): string {
 }
 
 export function summarizeSetup(setup: Setup): SetupSummary {
-  const model = setup.model.kind === 'bundled-tiny' ? 'tiny (bundled)' : setup.model.kind === 'bundled-demo' ? 'demo (bundled)' : setup.model.repo.trim() || '(no repo id)';
+  const m = setup.model;
+  const model = m.kind === 'bundled-tiny' ? 'tiny (bundled)' : m.kind === 'bundled-demo' ? 'demo (bundled)' : m.kind === 'files' ? `folder ${m.name || '(none opened)'}` : m.repo.trim() || '(no repo id)';
   const dataset =
     setup.dataset.kind === 'sample'
       ? 'sample (bundled)'

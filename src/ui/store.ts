@@ -71,6 +71,8 @@ interface SetupSlice {
   /** The upload could not be read (bad JSON, no header...). */
   uploadError: string | null;
   setModel(model: ModelChoice): void;
+  /** The hub's base URL (a mirror), as typed; '' for huggingface.co. */
+  setHubEndpoint(text: string): void;
   checkModelCache(): Promise<void>;
   setDataset(dataset: DatasetChoice): void;
   uploadDataset(name: string, text: string): void;
@@ -159,6 +161,7 @@ export const INITIAL_SETUP: Setup = {
   rewards: rewardsFromPreset('default'),
   mode: 'lora',
   backend: 'webgpu',
+  hubEndpoint: '',
 };
 
 /**
@@ -258,9 +261,14 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         if (kindChanged) void get().checkModelCache();
       },
 
+      setHubEndpoint(text) {
+        updateSetup({ hubEndpoint: text });
+      },
+
       async checkModelCache() {
-        const source = modelSourceOf(get().setup.model);
-        if ('problem' in source) return set({ cacheCheck: { phase: 'idle' } });
+        const source = modelSourceOf(get().setup.model, get().setup.hubEndpoint);
+        // A folder is read in place: there is no cache to ask about.
+        if ('problem' in source || source.kind === 'files') return set({ cacheCheck: { phase: 'idle' } });
         set({ cacheCheck: { phase: 'checking' } });
         try {
           const status = await engine.modelCacheStatus(source);
@@ -288,7 +296,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
       },
 
       async inspectDataset() {
-        const source = datasetSourceOf(get().setup.dataset);
+        const source = datasetSourceOf(get().setup.dataset, get().setup.hubEndpoint);
         if ('problem' in source) return set({ datasetCheck: { phase: 'failed', error: source.problem } });
         set({ datasetCheck: { phase: 'checking' } });
         try {

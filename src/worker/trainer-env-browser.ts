@@ -11,6 +11,7 @@ import { DEMO_MODEL_FILES, DEMO_MODEL_ID, DEMO_MODEL_PATH } from '../model/demo-
 import { TINY_MODEL_FILES, TINY_MODEL_ID, TINY_MODEL_PATH } from '../model/tiny-model';
 import { browserWorkerFactory } from '../sql/worker-port-browser';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
+import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
 import { MODEL_TEXT_FILES, openHubModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 import { opfsMergedWeightsSink } from '../model/merge-opfs';
@@ -55,15 +56,20 @@ export function bundledClient(which: keyof typeof BUNDLED, root = appRoot(), doF
 export function browserTrainerEnvironment(): TrainerEnvironment {
   return {
     async openModel(source, onProgress) {
-      if (source.kind === 'local') throw new Error('a local model folder can only be used from the command line (npm run train); in the browser, choose a hub model or the bundled tiny model');
+      if (source.kind === 'local') throw new Error('a local model folder can only be used from the command line (npm run train); in the browser, open the folder with "Open a model folder"');
+      if (source.kind === 'files') {
+        if (source.keepCopy) await copyModelFiles(await defaultBrowserCache(), source.name, source.files, onProgress);
+        return openModelFiles(source.name, source.files);
+      }
+      if (source.kind === 'stored-folder') return openStoredModel(await defaultBrowserCache(), source.name);
       if (source.kind === 'bundled-tiny') return openHubModel(bundledClient('tiny'), { modelId: TINY_MODEL_ID, baseModelNameOrPath: null, onProgress });
       if (source.kind === 'bundled-demo') return openHubModel(bundledClient('demo'), { modelId: DEMO_MODEL_ID, baseModelNameOrPath: null, onProgress });
-      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: await defaultBrowserCache() });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: await defaultBrowserCache() });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
-      if (source.kind !== 'hub') return { model: source.kind, cached: true };
-      const client = new HubClient({ repo: source.repo, revision: source.revision, cache: await defaultBrowserCache() });
+      if (source.kind !== 'hub') return { model: source.kind === 'files' || source.kind === 'stored-folder' ? source.name : source.kind, cached: true };
+      const client = new HubClient({ repo: source.repo, revision: source.revision, baseUrl: source.endpoint, cache: await defaultBrowserCache() });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };
     },
@@ -75,6 +81,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
       return fetchHubDataset({
         datasetId,
         file,
+        endpoint: source.endpoint,
         onProgress: (p) => onProgress({ type: 'progress', label: `downloading dataset ${describeSource(source)}`, done: p.loadedBytes, total: p.totalBytes ?? 0, unit: 'bytes' }),
       });
     },

@@ -9,7 +9,6 @@ import { fetchHubDataset } from '../dataset/hub';
 import { parseDatasetText } from '../dataset/parse-rows';
 import { SAMPLE_DATASET_PATH } from '../dataset/sample';
 import { NodeCheckpointStorage } from '../grpo/checkpoint-node';
-import { parseGemma3Config } from '../model/config';
 import { HubClient } from '../model/hub';
 import { parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type TensorReader } from '../model/safetensors';
 import { NodeDirectoryCache, openFileSource } from '../model/storage-node';
@@ -20,7 +19,8 @@ import { DEFAULT_TINY_MODEL_DIR, ensureTinyModel } from '../model/tiny-model-nod
 import { Gemma3Tokenizer } from '../model/tokenizer';
 import { nodeWorkerFactory } from '../sql/worker-port-node';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
-import { checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } from './trainer-model';
+import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
+import { checkedGemma3Config, checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,7 +48,7 @@ async function readJson(file: string): Promise<unknown> {
 /** A model folder as written by save_pretrained: config.json, tokenizer files, (sharded) safetensors. */
 export async function openLocalModel(dir: string, modelId = dir, baseModelNameOrPath: string | null = null): Promise<OpenedModel> {
   const [configJson, tokenizerJson, tokenizerConfig] = await Promise.all(MODEL_TEXT_FILES.map((f) => readJson(path.join(dir, f))));
-  const config = parseGemma3Config(configJson);
+  const config = checkedGemma3Config(configJson, modelId);
   const tokenizer = Gemma3Tokenizer.fromJson(tokenizerJson, tokenizerConfig);
   let weights: TensorReader;
   try {
@@ -79,13 +79,18 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
         return openLocalModel(DEFAULT_TINY_MODEL_DIR, TINY_MODEL_ID, null);
       }
       if (source.kind === 'bundled-demo') return openLocalModel(DEFAULT_DEMO_MODEL_DIR, DEMO_MODEL_ID, null);
+      if (source.kind === 'files') {
+        if (source.keepCopy) await copyModelFiles(new NodeDirectoryCache(o.cacheDir), source.name, source.files, onProgress);
+        return openModelFiles(source.name, source.files);
+      }
+      if (source.kind === 'stored-folder') return openStoredModel(new NodeDirectoryCache(o.cacheDir), source.name);
       if (source.kind === 'local') return openLocalModel(path.resolve(source.dir), path.resolve(source.dir), null);
-      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, cache: new NodeDirectoryCache(o.cacheDir) });
+      const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
     },
     async modelCacheStatus(source) {
-      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind, cached: true };
-      const client = new HubClient({ repo: source.repo, revision: source.revision, cache: new NodeDirectoryCache(o.cacheDir) });
+      if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind === 'files' || source.kind === 'stored-folder' ? source.name : source.kind, cached: true };
+      const client = new HubClient({ repo: source.repo, revision: source.revision, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       const status = await client.cacheStatus([...MODEL_TEXT_FILES, 'model.safetensors']);
       return { model: source.repo, cached: status.every((s) => s.state === 'complete'), bytes: status.reduce((a, s) => a + s.bytes, 0) };
     },
@@ -97,6 +102,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
       return fetchHubDataset({
         datasetId,
         file,
+        endpoint: source.endpoint,
         cache: new NodeDirectoryCache(o.cacheDir),
         onProgress: (p) => onProgress({ type: 'progress', label: `downloading dataset ${describeSource(source)}`, done: p.loadedBytes, total: p.totalBytes ?? 0, unit: 'bytes' }),
       });

@@ -3,10 +3,11 @@
  * and the weights through a HubClient (a hub repo, or the app's own URL for the bundled tiny model;
  * downloads cached, verified, with progress), or the same files from a local folder (Node).
  */
-import { parseGemma3Config, type Gemma3Config } from '../model/config';
+import { notGemma3Text, parseGemma3Config, type Gemma3Config } from '../model/config';
 import type { HubClient } from '../model/hub';
 import type { TensorReader } from '../model/safetensors';
 import { Gemma3Tokenizer } from '../model/tokenizer';
+import { MODEL_TEXT_FILES } from './model-folder';
 import type { ProgressEvent } from './training-api';
 
 export interface OpenedModel {
@@ -21,12 +22,14 @@ export interface OpenedModel {
   readFile?: (name: string) => Promise<Uint8Array | null>;
 }
 
-export const MODEL_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export { MODEL_TEXT_FILES };
 
 export async function openHubModel(client: HubClient, options: { modelId: string; baseModelNameOrPath: string | null; onProgress?: (e: ProgressEvent) => void }): Promise<OpenedModel> {
   const progress = (label: string) => (p: { loaded: number; total: number | null }) => options.onProgress?.({ type: 'progress', label, done: p.loaded, total: p.total ?? 0, unit: 'bytes' });
+  // config.json alone first: a model of another kind is refused before anything else is downloaded.
+  await client.download(['config.json'], progress(`downloading ${options.modelId} config`));
+  const config = checkedGemma3Config(await client.json('config.json'), options.modelId);
   await client.download([...MODEL_TEXT_FILES], progress(`downloading ${options.modelId} config and tokenizer`));
-  const config = parseGemma3Config(await client.json('config.json'));
   const tokenizer = Gemma3Tokenizer.fromJson(await client.json('tokenizer.json'), await client.json('tokenizer_config.json'));
   const weights = await client.openWeights(progress(`downloading ${options.modelId} weights`));
   const readFile = async (name: string) => {
@@ -39,6 +42,13 @@ export async function openHubModel(client: HubClient, options: { modelId: string
     }
   };
   return { modelId: options.modelId, baseModelNameOrPath: options.baseModelNameOrPath, config, weights, tokenizer, readFile };
+}
+
+/** The model's config, or an error that names what the model is when it is not a Gemma-3 text model. */
+export function checkedGemma3Config(json: unknown, modelId: string): Gemma3Config {
+  const other = notGemma3Text(json);
+  if (other !== null) throw new Error(`${modelId} is not a Gemma-3 text model: its config.json describes ${other}. Choose a Gemma-3 model (e.g. unsloth/gemma-3-1b-it)`);
+  return parseGemma3Config(json);
 }
 
 /** Checks that the tokenizer and the model agree (a model whose embedding is smaller than the ids the tokenizer emits fails at the first prompt). */

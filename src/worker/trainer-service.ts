@@ -22,6 +22,7 @@ import { Gemma3Runner } from '../model/gemma3-runner';
 import { decodeSftCheckpoint, isSftCheckpoint, type SftCheckpointState } from '../sft/checkpoint';
 import { validateSftConfig, type SFTConfig } from '../sft/config';
 import { SftTrainer } from '../sft/trainer';
+import { hubEndpointProblem } from '../model/hub-endpoint';
 import { loraSpecOf } from '../model/parity';
 import { createLoraAdapter, LORA_MODULES, parseLoraConfig, type LoraAdapter, type LoraConfig } from '../model/peft';
 import { RewardRegistry, rewardByName } from '../rewards/registry';
@@ -81,6 +82,10 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
   const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
   problems.push(...v.errors);
   problems.push(...datasetSourceProblems(request.dataset));
+  for (const source of [request.model, request.dataset]) {
+    const endpoint = source?.kind === 'hub' ? hubEndpointProblem(source.endpoint) : null;
+    if (endpoint !== null) problems.push(endpoint);
+  }
   const warnings = [...v.warnings];
   let warmup: SFTConfig | null = null;
   if (request.warmup !== undefined && request.warmup !== null) {

@@ -13,16 +13,25 @@ export type { MetricsRow, TrainingMode };
 
 /** Which model to load. */
 export type ModelSource =
-  | { kind: 'hub'; repo: string; revision?: string; token?: string }
+  /** endpoint: the hub's base URL, or a mirror's (default https://huggingface.co). */
+  | { kind: 'hub'; repo: string; revision?: string; token?: string; endpoint?: string }
   /** The demo model that ships with the app (offline; a small Gemma-3 trained here that writes some SQL). */
   | { kind: 'bundled-demo' }
   /** The tiny model that ships with the app (offline; random weights, real tokenizer). */
   | { kind: 'bundled-tiny' }
   /** A local folder (Node only): config.json, model.safetensors(.index.json), tokenizer files. */
-  | { kind: 'local'; dir: string };
+  | { kind: 'local'; dir: string }
+  /**
+   * A model folder opened in the browser: the same files as File objects, read in place (`name`:
+   * the folder's); keepCopy: also copy them into the browser's storage, for use after a reload.
+   */
+  | { kind: 'files'; name: string; files: File[]; keepCopy?: boolean }
+  /** The copy of a model folder kept in the browser's storage (keepCopy above). */
+  | { kind: 'stored-folder'; name: string };
 
 export type DatasetSource =
-  | { kind: 'hub'; id: string }
+  /** endpoint: as the model's. */
+  | { kind: 'hub'; id: string; endpoint?: string }
   | { kind: 'sample' }
   /** Uploaded file contents with an optional column mapping. */
   | { kind: 'upload'; name: string; text: string; mapping?: Partial<Record<'question' | 'context' | 'answer', string>> }

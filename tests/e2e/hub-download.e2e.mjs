@@ -259,7 +259,98 @@ export const tests = [
       assert.ok(files.some((r) => r.server === 'cdn'));
       assert.ok(files.filter((r) => r.server === 'cdn').every((r) => r.authorization === null), 'the token reached the CDN');
       assert.ok(hub.requests.some((r) => r.method === 'OPTIONS' && r.server === 'hub'), 'no preflight for the Authorization header?');
+    },
+  },
+  {
+    name: 'the dashboard\'s Hub endpoint: checked inline, kept across a reload; an unreachable one ends Train with what to do, a mirror serves the model',
+    timeoutMs: 120_000,
+    async run({ page, baseUrl, log }) {
+      const hub = ctx.hub;
+      hub.reset();
+      hub.setRef(REPO, 'main', ctx.commitA);
+      await page.goto(baseUrl);
+      await page.getByTestId('model-hub').check();
+      const endpoint = page.getByTestId('model-endpoint');
+      await endpoint.fill('hf-mirror.com');
+      assert.match(await page.getByTestId('model-panel').locator('.field__error').innerText(), /Hub endpoint must be an http\(s\) URL such as https:\/\/hf-mirror\.com, got "hf-mirror\.com"/);
+      await page.getByTestId('train').click();
+      assert.match(await page.getByTestId('start-problems').innerText(), /Model: Hub endpoint must be an http\(s\) URL/);
+
+      // Offline or blocked: nothing answers at this endpoint (a port just closed).
+      const { createServer } = await import('node:net');
+      const closed = await new Promise((resolve) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = srv.address();
+          srv.close(() => resolve(`http://127.0.0.1:${port}`));
+        });
+      });
+      await endpoint.fill(closed);
+      await page.getByTestId('model-repo').fill(REPO);
+      await page.getByTestId('train').click();
+      await page.getByTestId('run-error').first().waitFor({ timeout: 30_000 });
+      const error = await page.getByTestId('run-error').first().innerText();
+      assert.match(error, new RegExp(`cannot reach ${closed.replace(/[.:/]/g, '\\$&')}: offline, or blocked by a firewall or proxy\\? Set a mirror in Hub endpoint .*or open a model folder`));
+      assert.doesNotMatch(error, /^hub: network error|HEAD failed/);
+      log(`offline: ${error.slice(0, 160)}…`);
+
+      // The setting survives a reload; pointed at a mirror (the test hub), the model comes from there.
+      await page.reload();
+      assert.equal(await page.getByTestId('model-endpoint').inputValue(), closed);
+      await page.getByTestId('model-endpoint').fill(hub.hubUrl);
+      await page.getByTestId('train').click();
+      await waitFor('the weights requested from the mirror', async () => transfers('model.safetensors').length > 0, 60_000);
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      const asked = new Set(hub.requests.filter((r) => r.server === 'hub').map((r) => r.url.split('/resolve/')[0]));
+      assert.deepEqual([...asked].filter((u) => !u.startsWith('/api')), [`/${REPO}`]);
       await hub.stop();
+    },
+  },
+  {
+    name: 'a model folder opened in the dashboard (folder input): missing files named at once, the worker reads the File objects in place (no network); a copy kept on request opens after a reload',
+    timeoutMs: 240_000,
+    async run({ page, baseUrl, repoRoot, log }) {
+      await page.goto(baseUrl);
+      await page.getByTestId('model-files').check();
+      const { mkdtemp, copyFile, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const modelDir = join(repoRoot, 'public/models/tiny-gemma3');
+      const half = await mkdtemp(join(tmpdir(), 'webgrpo-half-'));
+      await copyFile(join(modelDir, 'config.json'), join(half, 'config.json'));
+      try {
+        await page.getByTestId('model-folder-input').setInputFiles(half);
+        assert.match(await page.getByTestId('model-folder-status').innerText(), /lacks tokenizer\.json, tokenizer_config\.json, model\.safetensors \(or model\.safetensors\.index\.json and its shards\)/);
+      } finally {
+        await rm(half, { recursive: true, force: true });
+      }
+      const requests = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.getByTestId('model-folder-input').setInputFiles(modelDir);
+      assert.match(await page.getByTestId('model-folder-status').innerText(), /"tiny-gemma3": \d+ files, \d+ MiB, read in place/);
+      await page.getByTestId('train').click();
+      // The weights go onto the backend tensor by tensor: the worker opened the folder's files.
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 }); // the setup folds away once a run starts
+      assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      assert.deepEqual(requests.filter((u) => /models\/|resolve\//.test(u)), [], 'model files were fetched instead of read from the folder');
+      log('tiny-gemma3 opened from the folder input');
+
+      // Asked to keep a copy: it is written to OPFS while the run loads, and after a reload (no access
+      // to the folder any more) the same choice opens the copy.
+      await page.waitForFunction(() => ['stopped', 'finished', 'failed', 'idle'].includes(document.querySelector('[data-testid="phase"]')?.getAttribute('data-phase') ?? ''), null, { timeout: 60_000 });
+      if (!(await page.getByTestId('setup-panels').isVisible())) await page.getByTestId('setup-toggle').click();
+      await page.getByTestId('model-folder-keep').check();
+      await page.getByTestId('model-folder-input').setInputFiles(modelDir);
+      await page.getByTestId('train').click();
+      await page.getByTestId('model-panel').getByText(/copying tiny-gemma3 into site storage \(OPFS\)/).waitFor({ state: 'attached', timeout: 60_000 });
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await page.reload();
+      assert.match(await page.getByTestId('model-folder-reload').innerText(), /Uses the copy of "tiny-gemma3" kept in this browser/);
+      await page.getByTestId('train').click();
+      await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
+      assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
+      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      log('after a reload, the copy kept in OPFS opened');
     },
   },
 ];

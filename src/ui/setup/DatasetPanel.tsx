@@ -9,6 +9,7 @@ import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
 import { DEFAULT_DATASET_ID, DEFAULT_SYNTHETIC_CHOICE, isDatasetId, syntheticSourceOf, type FieldName, type UploadedDataset } from '../run-request';
 import { useAppStore } from '../store-context';
+import { HubEndpointField } from './HubEndpointField';
 import { isActive } from '../training-state';
 
 const FIELD_LABELS: Record<FieldName, string> = {
@@ -59,6 +60,7 @@ export function DatasetPanel() {
               <span className="field__help">owner/name, or owner/name/file.jsonl (.json, .csv) for a dataset other than the default.</span>
               {!isDatasetId(dataset.id) && <span className="field__error">Enter owner/name, e.g. {DEFAULT_DATASET_ID}.</span>}
             </label>
+            <HubEndpointField testId="dataset-endpoint" />
           </div>
         )}
         <label className="choice">

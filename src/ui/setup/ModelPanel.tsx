@@ -1,12 +1,14 @@
 /**
  * Which model GRPO trains: Gemma-3-1B-IT from the Hugging Face hub (any compatible repo, optional
- * token), or one of the two models that ship with the app (the demo model, the tiny random one). Shows the cache status and download progress.
+ * token, a mirror as endpoint), a model folder on this computer, or one of the two models that ship with the app (the demo model, the tiny random one). Shows the cache status and download progress.
  */
 import { isActive } from '../training-state';
 import { Panel } from '../Panel';
 import { ProgressList } from '../ProgressList';
 import { DEFAULT_MODEL_REPO, isRepoId } from '../run-request';
 import { useAppStore } from '../store-context';
+import { HubEndpointField } from './HubEndpointField';
+import { ModelFolderChoice } from './ModelFolderChoice';
 
 export function ModelPanel() {
   const model = useAppStore((s) => s.setup.model);
@@ -45,10 +47,19 @@ export function ModelPanel() {
             <label className="field">
               <span className="field__label">Access token (optional)</span>
               <input type="password" value={model.token} autoComplete="off" onChange={(e) => setModel({ ...model, token: e.target.value })} data-testid="model-token" />
-              <span className="field__help">Only for gated or private repos; sent to huggingface.co only, never saved.</span>
+              <span className="field__help">Only for gated or private repos; sent to the hub endpoint only, never saved.</span>
             </label>
+            <HubEndpointField testId="model-endpoint" />
           </form>
         )}
+        <label className="choice">
+          <input type="radio" name="model-kind" checked={model.kind === 'files'} onChange={() => setModel({ kind: 'files', name: '', files: [] })} data-testid="model-files" />
+          <span>
+            <strong>A model folder on this computer</strong>
+            <span className="choice__note">A Gemma-3 folder as save_pretrained writes it, e.g. downloaded elsewhere: no network needed.</span>
+          </span>
+        </label>
+        {model.kind === 'files' && <ModelFolderChoice name={model.name} files={model.files} keepCopy={model.keepCopy === true} />}
         <label className="choice">
           <input type="radio" name="model-kind" checked={model.kind === 'bundled-demo'} onChange={() => setModel({ kind: 'bundled-demo' })} data-testid="model-demo" />
           <span>
@@ -78,6 +89,7 @@ function CacheStatusLine() {
   const reported = useAppStore((s) => s.run.modelCache);
   const kind = useAppStore((s) => s.setup.model.kind);
   if (kind === 'bundled-tiny' || kind === 'bundled-demo') return <p className="status-line status-line--ok">Ships with the app: no download.</p>;
+  if (kind === 'files') return null;
   // A report from a run is the freshest; otherwise what the last check said.
   const status = reported ?? (check.phase === 'known' ? check.status : null);
   if (status) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { embedScale, gemma3_1bConfig, isKeyVisible, parseGemma3Config, parseGemma3ConfigText } from '../../../src/model/config';
+import { embedScale, gemma3_1bConfig, isKeyVisible, notGemma3Text, parseGemma3Config, parseGemma3ConfigText } from '../../../src/model/config';
 import { fixturePath } from './fixture';
 
 const fixtureJson = (): Record<string, unknown> => JSON.parse(readFileSync(fixturePath('config.json'), 'utf8'));
@@ -133,5 +133,22 @@ describe('helpers', () => {
     expect(isKeyVisible(c, 0, 10, 2)).toBe(false);
     expect(isKeyVisible(c, 0, 10, 11)).toBe(false);
     expect(isKeyVisible(c, 5, 10, 0)).toBe(true);
+  });
+});
+
+describe('notGemma3Text (checked before any weights are downloaded)', () => {
+  it('lets Gemma-3 text configs through, multimodal ones with a Gemma-3 text part too', () => {
+    expect(notGemma3Text(GEMMA3_1B_JSON)).toBeNull();
+    expect(notGemma3Text(fixtureJson())).toBeNull();
+    expect(notGemma3Text({ model_type: 'gemma3', architectures: ['Gemma3ForConditionalGeneration'], text_config: { model_type: 'gemma3_text' } })).toBeNull();
+  });
+
+  it('names what another config describes', () => {
+    expect(notGemma3Text({ model_type: 'llama', architectures: ['LlamaForCausalLM'] })).toBe('a llama model (LlamaForCausalLM)');
+    expect(notGemma3Text({ model_type: 'gemma2' })).toBe('a gemma2 model');
+    expect(notGemma3Text({ model_type: 'gemma3', architectures: ['Gemma3ForConditionalGeneration'], text_config: { model_type: 'siglip' } })).toBe('a gemma3 model whose text part is a "siglip" model (Gemma3ForConditionalGeneration)');
+    expect(notGemma3Text({ model_type: 'gemma3' })).toBe('a gemma3 model whose text part is missing');
+    expect(notGemma3Text({ architectures: ['BertModel'] })).toBe('a model without a model_type (BertModel)');
+    expect(notGemma3Text([1])).toBe('not a model config (config.json is not a JSON object)');
   });
 });

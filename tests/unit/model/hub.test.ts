@@ -295,7 +295,7 @@ describe('HubClient against the test hub', () => {
 
   it('says clearly what is missing or forbidden, without retrying', async () => {
     await expect(client().download(['nope.bin'])).rejects.toThrow(/"nope\.bin" does not exist in test\/tiny-gemma3-a/);
-    await expect(client({ revision: 'v9' }).download(['config.json'])).rejects.toThrow(/HTTP 404 Not Found: Invalid rev id: v9 \(no such revision\)/);
+    await expect(client({ revision: 'v9' }).download(['config.json'])).rejects.toThrow(/HTTP 404 Not Found: Invalid rev id: v9 \(no such revision: check the revision\)/);
     await expect(new HubClient({ repo: 'test/nope', baseUrl: hub.hubUrl, retryDelayMs: 0 }).download(['config.json'])).rejects.toThrow(/HTTP 401 Unauthorized: Repository not found \(no such repo/);
     hub.reset();
     const gated = (token?: string) => new HubClient({ repo: 'test/gated', baseUrl: hub.hubUrl, token, cache: new NodeDirectoryCache(dir), retryDelayMs: 0 });
@@ -320,8 +320,8 @@ describe('HubClient against the test hub', () => {
     expect(weights.tensors.length).toBe(80);
     await weights.close();
     expect(await c.snapshot()).toMatchObject({ commit: commitA, offline: true });
-    // Without a cached copy, the same failure is retried and then reported.
-    await expect(client({ fetch: offline, maxRetries: 1 }).download(['tokenizer.json'])).rejects.toThrow(/network error: fetch failed; gave up after 2 attempts/);
+    // A file without a cached copy: the hub is known to be out of reach, so it is reported at once, with what to do.
+    await expect(client({ fetch: offline, maxRetries: 1, retryDelayMs: 10_000 }).download(['tokenizer.json'])).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:\d+: offline.* \(network error: fetch failed\)/);
   });
 
   it('opens sharded weights through the index, and streams remotely at the commit without caching', async () => {

@@ -25,6 +25,23 @@ describe('setup across reloads', () => {
     expect(parseStoredSetup(serializeSetup(tinyRun), INITIAL_SETUP)).toEqual(tinyRun);
   });
 
+  it('keeps the Hub endpoint as typed, an invalid one too (its error shows again)', () => {
+    for (const hubEndpoint of ['https://hf-mirror.com', 'not a url']) {
+      const stored = { ...tinyRun, hubEndpoint };
+      expect(parseStoredSetup(serializeSetup(stored), INITIAL_SETUP)).toEqual(stored);
+    }
+    expect(parseStoredSetup(JSON.stringify({ hubEndpoint: 42 }), INITIAL_SETUP).hubEndpoint).toBe('');
+  });
+
+  it('keeps a model folder by name only: its files are opened again after a reload', () => {
+    const folder: Setup = { ...tinyRun, model: { kind: 'files', name: 'gemma-3-1b-it', files: [new File(['{}'], 'config.json')] } };
+    const text = serializeSetup(folder);
+    expect(text).not.toContain('config.json');
+    expect(parseStoredSetup(text, INITIAL_SETUP).model).toEqual({ kind: 'files', name: 'gemma-3-1b-it', files: [], keepCopy: false });
+    const kept: Setup = { ...folder, model: { kind: 'files', name: 'gemma-3-1b-it', files: [], keepCopy: true } };
+    expect(parseStoredSetup(serializeSetup(kept), INITIAL_SETUP).model).toEqual(kept.model);
+  });
+
   it('keeps the synthetic corpus size and seed as typed', () => {
     const synthetic = { ...tinyRun, dataset: { kind: 'synthetic', size: '500', seed: '7' } } as const;
     expect(parseStoredSetup(serializeSetup(synthetic), INITIAL_SETUP)).toEqual(synthetic);

@@ -53,6 +53,42 @@ describe('training request', () => {
     expect('request' in built && built.request.model).toEqual({ kind: 'hub', repo: 'me/gemma', token: 'hf_x' });
   });
 
+  it('sends the Hub endpoint with hub models and hub datasets (normalised), never with the bundled ones; an invalid one is a problem of each', () => {
+    const hub = { model: { kind: 'hub', repo: 'me/gemma', token: '' }, dataset: { kind: 'hub', id: 'me/sql/rows.json' } } as const;
+    const built = buildTrainingRequest(setup({ ...hub, hubEndpoint: ' https://hf-mirror.com/ ' }));
+    expect('request' in built && [built.request.model, built.request.dataset]).toEqual([
+      { kind: 'hub', repo: 'me/gemma', endpoint: 'https://hf-mirror.com' },
+      { kind: 'hub', id: 'me/sql/rows.json', endpoint: 'https://hf-mirror.com' },
+    ]);
+    const plain = buildTrainingRequest(setup({ ...hub, hubEndpoint: 'https://huggingface.co/' }));
+    expect('request' in plain && [plain.request.model, plain.request.dataset]).toEqual([{ kind: 'hub', repo: 'me/gemma' }, { kind: 'hub', id: 'me/sql/rows.json' }]);
+    const bad = buildTrainingRequest(setup({ ...hub, hubEndpoint: 'hf-mirror.com' }));
+    expect('problems' in bad && problemLines(bad.problems)).toEqual([
+      'Model: Hub endpoint must be an http(s) URL such as https://hf-mirror.com, got "hf-mirror.com"',
+      'Dataset: Hub endpoint must be an http(s) URL such as https://hf-mirror.com, got "hf-mirror.com"',
+    ]);
+    // The bundled model and the synthetic corpus need no hub: a bad endpoint does not stop them.
+    expect('request' in buildTrainingRequest(setup({ hubEndpoint: 'hf-mirror.com' }))).toBe(true);
+  });
+
+  it('a model folder goes to the engine as its File objects, once it holds the required files; what is missing is named', () => {
+    const file = (name: string) => new File(['{}'], name);
+    const complete = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map(file);
+    const built = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: complete } }));
+    expect('request' in built && built.request.model).toEqual({ kind: 'files', name: 'gemma', files: complete });
+    const lacking = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [file('config.json'), file('model-00001-of-00002.safetensors')] } }));
+    expect('problems' in lacking && lacking.problems.model).toEqual(['the folder "gemma" lacks tokenizer.json, tokenizer_config.json, model.safetensors (or model.safetensors.index.json and its shards)']);
+    const reloaded = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [] } }));
+    expect('problems' in reloaded && reloaded.problems.model).toEqual(['open the model folder "gemma" again (a page keeps no access to it after a reload)']);
+    // Asked to keep a copy: the copy, while the files are out of reach; the files (and a fresh copy) once opened again.
+    const copy = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: [], keepCopy: true } }));
+    expect('request' in copy && copy.request.model).toEqual({ kind: 'stored-folder', name: 'gemma' });
+    const both = buildTrainingRequest(setup({ model: { kind: 'files', name: 'gemma', files: complete, keepCopy: true } }));
+    expect('request' in both && both.request.model).toEqual({ kind: 'files', name: 'gemma', files: complete, keepCopy: true });
+    const none = buildTrainingRequest(setup({ model: { kind: 'files', name: '', files: [] } }));
+    expect('problems' in none && none.problems.model).toEqual(['open a model folder']);
+  });
+
   it('collects every problem, each under its part of the setup', () => {
     const rewards = rewardsFromPreset('default').map((r) => ({ ...r, enabled: false }));
     const built = buildTrainingRequest(setup({ model: { kind: 'hub', repo: 'gemma', token: '' }, dataset: { kind: 'upload', file: null }, settings: { ...DEFAULT_FORM, beta: '-1' }, rewards }));
