@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/plot-learning.ts [--in docs/learning] [--out docs/learning]
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -41,6 +41,7 @@ function smooth(ys: number[], k = 9): number[] {
 async function main(): Promise<void> {
   const dir = flag('in', 'docs/learning');
   const out = flag('out', dir);
+  await mkdir(out, { recursive: true });
   const runs: Run[] = [];
   for (const f of (await readdir(dir)).filter((x) => /^(lora|hints|both)-seed\d+\.json$/.test(x)).sort()) runs.push(JSON.parse(await readFile(path.join(dir, f), 'utf8')) as Run);
   if (runs.length === 0) throw new Error(`no runs in ${dir}: run bench/learning.ts first`);
