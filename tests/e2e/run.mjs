@@ -42,7 +42,7 @@ const CHROMIUM_ARGS = [
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 const DEFAULT_TEST_TIMEOUT_MS = 60_000;
 /** A hard ceiling for the whole run, so a wedged browser can never hang CI. */
-const RUN_TIMEOUT_MS = 20 * 60_000;
+const RUN_TIMEOUT_MS = 40 * 60_000;
 const CONSOLE_LINES_ON_FAILURE = 40;
 const verbose = process.env.E2E_VERBOSE === '1';
 
