@@ -38,6 +38,12 @@ export const tests = [
       await page.getByTestId('synthetic-size').fill('12');
       await page.getByTestId('synthetic-seed').fill('3');
       await page.getByTestId('backend').selectOption('wasm');
+      // Hints mode warns that the demo model cannot read hints; LoRA mode (the default) does not.
+      assert.equal(await page.getByTestId('demo-hints-note').count(), 0);
+      await page.getByTestId('mode-hints').check();
+      assert.match(await page.getByTestId('demo-hints-note').innerText(), /cannot read hints/);
+      await page.getByTestId('mode-lora').check();
+      assert.equal(await page.getByTestId('demo-hints-note').count(), 0);
       for (const [name, value] of Object.entries(SETTINGS)) {
         const control = setting(page, name);
         if ((await control.evaluate((e) => e.tagName)) === 'SELECT') await control.selectOption(value);

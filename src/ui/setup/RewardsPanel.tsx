@@ -32,6 +32,7 @@ export function RewardsPanel() {
   const gpu = useAppStore((s) => s.gpu);
   const locked = useAppStore((s) => isActive(s.run.phase));
   const hasWebGpu = gpu.phase === 'ready' && gpu.status.available;
+  const demoModel = useAppStore((s) => s.setup.model.kind === 'bundled-demo');
 
   return (
     <Panel title="3 · Rewards and mode" subtitle="How completions are scored and what training changes" testId="rewards-panel">
@@ -77,6 +78,12 @@ export function RewardsPanel() {
           ))}
         </div>
         <p className="field__help">{MODE_TEXT[mode].note}</p>
+        {demoModel && mode !== 'lora' && (
+          <p className="field__help field__warn" role="note" data-testid="demo-hints-note">
+            The demo model learned SQL under one fixed system prompt and cannot read hints: text added to its prompt derails it
+            (held-out accuracy 30% → 6.5% in hints mode, docs/BENCHMARKS.md, "Learning"). Hints are meant for Gemma-3-1B.
+          </p>
+        )}
       </fieldset>
 
       <fieldset className="plain" disabled={locked}>
@@ -87,7 +94,7 @@ export function RewardsPanel() {
             <option value="webgpu" disabled={!hasWebGpu && gpu.phase !== 'detecting'}>
               WebGPU{!hasWebGpu && gpu.phase !== 'detecting' ? ' (not available here)' : ''}
             </option>
-            <option value="wasm">CPU (wasm): hints mode and small tests only</option>
+            <option value="wasm">CPU (wasm): the demo model, hints mode and small tests</option>
           </select>
         </label>
       </fieldset>
