@@ -117,6 +117,28 @@ type Atom =
 
 const isWordToken = (t: Token | undefined, ...values: string[]): boolean => t?.kind === 'word' && values.includes(t.value);
 
+/** Whether an atom is the token with one of these texts (a word matched by its normalised value). */
+function isTok(a: Atom | undefined, ...texts: string[]): boolean {
+  return a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
+}
+
+/**
+ * The atoms of one clause from `start`, with their index and parenthesis depth: up to the clause's
+ * closing parenthesis or, at its own depth, one of the keywords that end it.
+ */
+function* clauseAtoms(atoms: readonly Atom[], start: number, stops: readonly string[]): Generator<[Atom, number, number]> {
+  let depth = 0;
+  for (let j = start; j < atoms.length; j++) {
+    const item = atoms[j]!;
+    if (isTok(item, '(')) depth++;
+    else if (isTok(item, ')')) {
+      if (depth === 0) return;
+      depth--;
+    } else if (depth === 0 && isTok(item, ...stops)) return;
+    else yield [item, j, depth];
+  }
+}
+
 function literalValue(t: Token): Literal | undefined {
   if (t.kind === 'string') return t.value;
   if (t.kind === 'number') {
@@ -286,8 +308,6 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
   }
   facts.tables = [...tables];
   facts.excludedTables = facts.tables.filter((t) => !included.has(t));
-  const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
-    a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
   const addConstraint = (ref: ColumnRef, op: ConstraintOp, values: Literal[], negated: boolean, at: number) => {
     facts.constraints.push({ ref, op, values, negated, ...siteAt(at) });
     if (values.some((v) => typeof v === 'number') && op !== 'LIKE' && op !== 'GLOB') facts.numericColumns.push(ref);
@@ -348,27 +368,13 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
       }
     } else if (isTok(a, 'ORDER') && isTok(right, 'BY')) {
       if (a.scope === 0 && depthAt[a.at] === 0) facts.hasTopLevelOrderBy = true;
-      let depth = 0;
-      for (let j = k + 2; j < atoms.length; j++) {
-        const item = atoms[j]!;
-        if (isTok(item, '(')) depth++;
-        else if (isTok(item, ')')) {
-          if (depth === 0) break;
-          depth--;
-        } else if (depth === 0 && isTok(item, 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT')) break;
-        else if (item.kind === 'col') facts.orderByColumns.push(item.ref);
+      for (const [item, j, depth] of clauseAtoms(atoms, k + 2, ['LIMIT', 'UNION', 'INTERSECT', 'EXCEPT'])) {
+        if (item.kind === 'col') facts.orderByColumns.push(item.ref);
         else if (depth === 0 && isTok(item, ...AGGREGATES) && isTok(atoms[j + 1], '(')) facts.orderByAggregate = true;
       }
     } else if (isTok(a, 'GROUP') && isTok(right, 'BY')) {
-      let depth = 0;
-      for (let j = k + 2; j < atoms.length; j++) {
-        const item = atoms[j]!;
-        if (isTok(item, '(')) depth++;
-        else if (isTok(item, ')')) {
-          if (depth === 0) break;
-          depth--;
-        } else if (depth === 0 && isTok(item, 'HAVING', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW')) break;
-        else if (item.kind === 'col') facts.groupByColumns.push(item.ref);
+      for (const [item] of clauseAtoms(atoms, k + 2, ['HAVING', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW'])) {
+        if (item.kind === 'col') facts.groupByColumns.push(item.ref);
       }
     } else if (isTok(a, 'LIMIT')) {
       const count = isTok(atoms[k + 2], ',') ? atoms[k + 3] : right;
@@ -382,8 +388,6 @@ export function analyzeQuery(sql: string, schema: Schema): QueryFacts {
 
 /** aggregate(...) op literal, or aggregate(...) BETWEEN a AND b, starting at atoms[k] (the function name). */
 function readAggregateConstraint(atoms: readonly Atom[], k: number, facts: QueryFacts, site: ConditionSite): void {
-  const isTok = (a: Atom | undefined, ...texts: string[]): boolean =>
-    a?.kind === 'tok' && (texts.includes(a.token.text) || (a.token.kind === 'word' && texts.includes(a.token.value)));
   let depth = 0;
   let close = -1;
   for (let j = k + 1; j < atoms.length; j++) {
