@@ -2,7 +2,7 @@
  * Proof of learning: GRPO from the demo model raises execution accuracy on held-out questions about
  * schemas that neither the demo model's training (its recipe's corpus) nor GRPO saw.
  *
- *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--eval-size 400] [--out docs/learning] [--config JSON]
+ *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--eval-size 400] [--train-size N] [--out docs/learning] [--config JSON]
  *   npx tsx bench/learning.ts report [--out docs/learning]
  *
  * One `run` is one (mode, seed): it measures the model before (greedy and sampled at temperature
@@ -134,6 +134,12 @@ async function run(flags: Map<string, string>): Promise<void> {
   const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
   if (!Number.isInteger(evalSize) || evalSize < 1) throw new Error(`--eval-size must be a positive integer, got ${flags.get('eval-size')}`);
   const data = await datasets(modelDir, evalSize);
+  // --train-size N: GRPO on the first N training questions only (seen many times), evaluated on the held-out set.
+  if (flags.has('train-size')) {
+    const n = Number(flags.get('train-size'));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--train-size must be a positive integer, got ${flags.get('train-size')}`);
+    data.train = data.train.slice(0, n);
+  }
   // --overfit N: train and evaluate on the same N training questions (a check that GRPO can learn at all).
   if (flags.has('overfit')) {
     data.train = data.train.slice(0, Number(flags.get('overfit')));
