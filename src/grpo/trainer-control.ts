@@ -65,8 +65,9 @@ export class RunControl {
   async checkpoint(): Promise<void> {
     this.throwIfStopped();
     if (this.paused) {
-      this.onPauseChange(true);
+      // Waiting before anyone hears of the pause: a listener may act on the paused run at once.
       this.waiting = true;
+      this.onPauseChange(true);
       try {
         while (this.paused && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
       } finally {
