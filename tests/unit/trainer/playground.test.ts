@@ -124,12 +124,16 @@ describe('TrainerService playground', () => {
     expect(after.configJson).toBe(before.configJson);
     expect(Buffer.from(after.safetensors).equals(Buffer.from(before.safetensors))).toBe(true);
 
-    // The demo model writes SQL for this question: it ran on a synthetic database built from the schema.
+    // The demo model writes SQL for this question (not always over the schema's tables): SQLite ran
+    // it on a synthetic database built from the schema, and answered with rows or with its error.
     expect(base.sql).toMatch(/^SELECT/i);
-    expect(base.execution).not.toBeNull();
-    expect(base.execution!.error).toBeUndefined();
-    expect(base.execution!.columns.length).toBeGreaterThan(0);
-    expect(typeof base.execution!.equivalent).toBe('boolean');
+    const ex = base.execution!;
+    expect(ex).not.toBeNull();
+    if (ex.error !== undefined) expect(ex.error).toMatch(/^(no such (table|column|function)|near ".*": syntax error|ambiguous column)/);
+    else {
+      expect(ex.columns.length).toBeGreaterThan(0);
+      expect(typeof ex.equivalent).toBe('boolean');
+    }
 
     await expect(service.playground(ask({ models: [], temperature: -1 }))).rejects.toThrow(/choose the base model, the adapter, or both; temperature must be/);
     await service.release();
