@@ -43,7 +43,7 @@ export function PlaygroundPanel() {
             </p>
           )}
           <div className="actions">
-            <button type="button" onClick={() => void generate()} disabled={pg.running || (status.blocked !== null && !pg.running)} data-testid="playground-generate">
+            <button type="button" onClick={() => void generate()} disabled={pg.running || status.blocked !== null} data-testid="playground-generate">
               {pg.running ? 'Generating…' : 'Generate'}
             </button>
             {pg.promptTokens !== null && <span className="muted">prompt: {pg.promptTokens} tokens</span>}
