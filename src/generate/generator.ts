@@ -55,6 +55,8 @@ export interface GenerateOptions extends SamplingParams {
   keepLogits?: boolean;
   /** Called with the number of tokens generated so far, as each run's tokens arrive. */
   onStep?: (step: number) => void;
+  /** Called with every row's ids so far each time a run's tokens arrive (streaming to a viewer). */
+  onTokens?: (completions: readonly (readonly number[])[]) => void;
   /** Stop early (e.g. the user pressed Stop); checked between runs. */
   signal?: AbortSignal;
 }
@@ -298,6 +300,7 @@ export class Generator {
         generated++;
         o.onStep?.(generated);
       }
+      o.onTokens?.(completions);
     };
     const results = (tokens: ort.Tensor, logits: ort.Tensor | undefined) =>
       Promise.all([store.read(tokens), logits ? store.read(logits) : undefined]).then(([t, l]) => ({ tokens: t as Int32Array, logits: l as Float32Array | undefined }));

@@ -14,6 +14,7 @@ export class RunStopped extends Error {
 export class RunControl {
   private paused = false;
   private stopped = false;
+  private waiting = false;
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private abort = new AbortController();
@@ -27,6 +28,11 @@ export class RunControl {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** A pause has taken effect: the run is waiting between phases, touching nothing. */
+  get isWaiting(): boolean {
+    return this.waiting;
   }
 
   get isStopped(): boolean {
@@ -59,8 +65,14 @@ export class RunControl {
   async checkpoint(): Promise<void> {
     this.throwIfStopped();
     if (this.paused) {
+      // Waiting before anyone hears of the pause: a listener may act on the paused run at once.
+      this.waiting = true;
       this.onPauseChange(true);
-      while (this.paused && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
+      try {
+        while (this.paused && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
+      } finally {
+        this.waiting = false;
+      }
       this.wake = null;
       this.throwIfStopped();
       this.onPauseChange(false);

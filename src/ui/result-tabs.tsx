@@ -8,6 +8,7 @@ import { AdapterPanel } from './results/AdapterPanel';
 import { EvalPanel } from './results/EvalPanel';
 import { HintsPanel } from './results/HintsPanel';
 import { LivePanel } from './results/LivePanel';
+import { PlaygroundPanel } from './results/PlaygroundPanel';
 import { LIVE_TAB } from './store';
 import { SystemPanels } from './SystemPanels';
 import { WarmupPanel } from './results/WarmupPanel';
@@ -24,6 +25,7 @@ export const RESULT_TABS: readonly ResultTab[] = [
   { id: 'groups', label: 'Groups', Content: GroupsPanel },
   { id: 'evaluation', label: 'Evaluation', Content: EvalPanel },
   { id: 'hints', label: 'Hints', Content: HintsPanel },
+  { id: 'playground', label: 'Playground', Content: PlaygroundPanel },
   { id: 'export', label: 'Export', Content: AdapterPanel },
   { id: 'system', label: 'System', Content: SystemPanels },
 ];

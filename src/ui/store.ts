@@ -29,6 +29,7 @@ import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateFor
 import { readUpload } from './upload-columns';
 import { loadSetup, saveSetup, type SetupStorage } from './persist-setup';
 import type { LoraModuleName } from '../model/peft';
+import { applyChunk, columnsFor, INITIAL_PLAYGROUND, playgroundRequestOf, withOutputs, type PlaygroundForm, type PlaygroundRow, type PlaygroundState } from './playground-form';
 
 export type GpuState =
   | { phase: 'detecting' }
@@ -130,7 +131,17 @@ interface LayoutSlice {
   showResultsTab(id: string): void;
 }
 
-export type AppState = SystemSlice & SetupSlice & RunSlice & LayoutSlice;
+/** The Playground tab: the loaded model answering a person's question. */
+interface PlaygroundSlice {
+  playground: PlaygroundState;
+  /** Asks the engine whether a model is loaded and free to generate. */
+  refreshPlayground(): Promise<void>;
+  setPlaygroundForm(change: Partial<PlaygroundForm>): void;
+  pickPlaygroundRow(row: PlaygroundRow): void;
+  generatePlayground(): Promise<void>;
+}
+
+export type AppState = SystemSlice & SetupSlice & RunSlice & LayoutSlice & PlaygroundSlice;
 export type AppStore = StoreApi<AppState>;
 
 export interface StoreDeps {
@@ -182,7 +193,7 @@ export function nextFrameOrTimeout(flush: () => void): void {
 /** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
 function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
   const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
-  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus'] as const;
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'playgroundStatus', 'playground'] as const;
   const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
   for (const name of names) {
     const fn = (engine as unknown as Record<string, unknown>)[name];
@@ -470,6 +481,47 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
 
       dismissNotice(id) {
         set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+      },
+
+      // ---- Playground ----
+      playground: INITIAL_PLAYGROUND,
+
+      async refreshPlayground() {
+        const setPg = (change: Partial<PlaygroundState>) => set((s) => ({ playground: { ...s.playground, ...change } }));
+        try {
+          setPg({ status: await engine.playgroundStatus() });
+        } catch (e) {
+          if (e instanceof EngineMethodMissingError) setPg({ status: 'unsupported' });
+          else setPg({ status: null, problems: [explain(e)] });
+        }
+      },
+
+      setPlaygroundForm(change) {
+        set((s) => ({ playground: { ...s.playground, form: { ...s.playground.form, ...change }, problems: [] } }));
+      },
+
+      pickPlaygroundRow(row) {
+        get().setPlaygroundForm({ question: row.question, context: row.context, gold: row.goldSql });
+      },
+
+      async generatePlayground() {
+        const setPg = (change: Partial<PlaygroundState> | ((p: PlaygroundState) => Partial<PlaygroundState>)) =>
+          set((s) => ({ playground: { ...s.playground, ...(typeof change === 'function' ? change(s.playground) : change) } }));
+        const { playground } = get();
+        if (playground.running) return;
+        const status = playground.status;
+        const built = playgroundRequestOf(playground.form, status !== null && status !== 'unsupported' && status.adapter);
+        if (!built.ok) return setPg({ problems: built.problems });
+        setPg({ running: true, problems: [], columns: columnsFor(built.request.models), promptTokens: null });
+        try {
+          const result = await engine.playground(built.request, (chunk) => setPg((p) => ({ columns: applyChunk(p.columns, chunk) })));
+          setPg((p) => ({ columns: withOutputs(p.columns, result.outputs), promptTokens: result.promptTokens }));
+        } catch (e) {
+          setPg({ problems: [e instanceof EngineMethodMissingError ? 'this engine has no playground' : explain(e)] });
+        } finally {
+          setPg({ running: false });
+        }
+        await get().refreshPlayground();
       },
 
       // ---- Layout ----

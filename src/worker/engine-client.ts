@@ -67,5 +67,7 @@ export function startEngine(): DashboardEngine {
     editHint: (id, change) => trainer('editHint', () => remote.editHint(id, change)),
     inspectDataset: (source) => trainer('inspectDataset', () => remote.inspectDataset(source)),
     modelCacheStatus: (source) => trainer('modelCacheStatus', () => remote.modelCacheStatus(source)),
+    playgroundStatus: () => trainer('playgroundStatus', () => remote.playgroundStatus()),
+    playground: (request, onChunk) => trainer('playground', () => remote.playground(request, onChunk ? Comlink.proxy(onChunk) : undefined)),
   };
 }

@@ -18,6 +18,7 @@ import { Rng } from '../grpo/rng';
 import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
 import { isTrainingMode } from '../hints/config';
 import { HintStore } from '../hints/store';
+import { Generator } from '../generate/generator';
 import { Gemma3Runner } from '../model/gemma3-runner';
 import { decodeSftCheckpoint, isSftCheckpoint, type SftCheckpointState } from '../sft/checkpoint';
 import { validateSftConfig, type SFTConfig } from '../sft/config';
@@ -31,8 +32,9 @@ import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
 import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
+import { runPlayground } from './playground';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
-import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, HintRecord, ModelSource, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, HintRecord, ModelSource, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
 export interface TrainerEnvironment {
   openModel(source: ModelSource, onProgress: (e: ProgressEvent) => void): Promise<OpenedModel>;
@@ -68,6 +70,10 @@ interface LoadedRun {
   model: OpenedModel;
   /** The imported adapter's config, kept for export. */
   adapterConfig?: LoraConfig;
+  /** The run's max_prompt_length (the playground's prompts are built as training's). */
+  maxPromptLength: number;
+  /** The playground's generator (its own sessions), made on first use. */
+  playground?: Generator;
 }
 
 type EventSink = (e: DashboardEvent) => void;
@@ -134,6 +140,9 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   private storage: Promise<CheckpointStorage> | null = null;
   /** Pause/stop asked while the run was still loading (no trainer yet): applied once it exists. */
   private early: { pause: boolean; stop: boolean } = { pause: false, stop: false };
+  /** The playground's generation in progress (resume and a new run wait for it). */
+  private playing: Promise<unknown> | null = null;
+  private playgroundSql: SqlEvaluator | null = null;
 
   constructor(private readonly env: TrainerEnvironment) {}
 
@@ -183,6 +192,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     this.run = null;
     let evaluator: SqlEvaluator | undefined;
     try {
+      await this.playing?.catch(() => undefined);
+      await previous?.playground?.release();
       await previous?.trainer?.release();
       await previous?.runner.release();
       emit({ type: 'phase', phase: 'loading' });
@@ -231,7 +242,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
           onEvent: emit,
           resume: warmupResume,
         });
-        this.run = { runner, trainer: null, warmup, model, adapterConfig };
+        this.run = { runner, trainer: null, warmup, model, adapterConfig, maxPromptLength: runConfig.max_prompt_length };
         if (this.early.pause) warmup.pause();
         if (this.early.stop) warmup.stop();
         const outcome = await warmup.run();
@@ -259,7 +270,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
         resume,
       });
       this.hintStore = trainer.hintStore;
-      this.run = { runner, trainer, warmup: null, model, adapterConfig };
+      this.run = { runner, trainer, warmup: null, model, adapterConfig, maxPromptLength: runConfig.max_prompt_length };
       if (this.early.pause) trainer.pause();
       if (this.early.stop) trainer.stop();
       return await trainer.run();
@@ -304,6 +315,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   }
   async resume(): Promise<void> {
     this.early.pause = false;
+    // The playground generates with the run's runner: let it finish before the run moves on.
+    await this.playing?.catch(() => undefined);
     this.current()?.resume();
   }
   async stop(): Promise<void> {
@@ -408,6 +421,44 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     return this.env.modelCacheStatus(source);
   }
 
+  async playgroundStatus(): Promise<PlaygroundStatus> {
+    const run = this.run;
+    return { model: run?.model.modelId ?? null, adapter: (run?.runner.lora.size ?? 0) > 0, blocked: this.playgroundBlocked(), maxPromptLength: run?.maxPromptLength ?? null };
+  }
+
+  private playgroundBlocked(): string | null {
+    if (!this.run) return this.active ? 'the model is still loading' : 'no model is loaded: train or load a model first';
+    if (this.active && !this.current()?.control.isWaiting) return 'training is running: pause it (or let it finish) to use the playground';
+    if (this.playing) return 'the playground is already generating';
+    return null;
+  }
+
+  async playground(request: PlaygroundRequest, onChunk?: (chunk: PlaygroundChunk) => void): Promise<PlaygroundResult> {
+    const blocked = this.playgroundBlocked();
+    if (blocked !== null) throw new Error(blocked);
+    const run = this.run!;
+    run.playground ??= new Generator(run.runner);
+    this.playgroundSql ??= new SqlEvaluator(this.env.sqlWorkerFactory, { size: 1 });
+    const chunk = onChunk && ((c: PlaygroundChunk) => {
+      try {
+        onChunk(c);
+      } catch {
+        // The viewer's problem, not the generation's.
+      }
+    });
+    const playing = runPlayground(
+      { generator: run.playground, tokenizer: run.model.tokenizer, executor: this.playgroundSql, maxPromptLength: run.maxPromptLength, hasAdapter: run.runner.lora.size > 0 },
+      request,
+      chunk,
+    );
+    this.playing = playing;
+    try {
+      return await playing;
+    } finally {
+      this.playing = null;
+    }
+  }
+
   /** The trainer of the current or last run (CLI: metrics and hints after the run). */
   get trainer(): GrpoTrainer | null {
     return this.run?.trainer ?? null;
@@ -416,6 +467,10 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   /** Frees the model and sessions of the last run. */
   async release(): Promise<void> {
     if (this.active) this.current()?.stop();
+    await this.playing?.catch(() => undefined);
+    this.playgroundSql?.close();
+    this.playgroundSql = null;
+    await this.run?.playground?.release();
     await this.run?.warmup?.release();
     await this.run?.trainer?.release();
     await this.run?.runner.release();

@@ -165,6 +165,68 @@ export interface ExportedModel {
   bytes: number;
 }
 
+/** Which weights the playground generates with: the base model (LoRA off) or the run's adapter. */
+export type PlaygroundModel = 'base' | 'adapter';
+
+/** One question for the loaded model, outside training. */
+export interface PlaygroundRequest {
+  question: string;
+  /** CREATE TABLE statements: the prompt's schema, and the synthetic database the SQL runs on. */
+  context: string;
+  /** A reference query (a dataset row's answer): the SQL is then judged against it. */
+  gold?: string;
+  /** One output per entry, generated in this order. */
+  models: PlaygroundModel[];
+  /** 0 = greedy. */
+  temperature: number;
+  /** (0, 1]; 1 = no limit. */
+  topP: number;
+  maxNewTokens: number;
+  /** Seed of the sampling stream (the same seed gives the same sampled text). Default 0. */
+  seed?: number;
+}
+
+/** The text so far of one output while it is generated. */
+export interface PlaygroundChunk {
+  model: PlaygroundModel;
+  text: string;
+  tokens: number;
+}
+
+export interface PlaygroundOutput {
+  model: PlaygroundModel;
+  text: string;
+  /** SQL extracted from the text (null if none could be found). */
+  sql: string | null;
+  tokens: number;
+  /** Ended by a stop token (false: cut at maxNewTokens). */
+  finished: boolean;
+  /**
+   * The SQL run on the schema's first synthetic database (its first rows), or why it could not
+   * run; equivalent: judged against the request's gold query on every database (absent without one).
+   */
+  execution: { columns: string[]; rows: unknown[][]; error?: string; equivalent?: boolean } | null;
+  ms: number;
+}
+
+export interface PlaygroundResult {
+  outputs: PlaygroundOutput[];
+  promptTokens: number;
+  /** Tables pruned from the schema to fit max_prompt_length. */
+  prunedTables: string[];
+}
+
+/** Whether the playground can generate now, and with what. */
+export interface PlaygroundStatus {
+  /** The loaded model's id; null when none is loaded (train first). */
+  model: string | null;
+  /** The loaded model carries a LoRA adapter (so base and adapter can be compared). */
+  adapter: boolean;
+  /** Why it cannot generate now (no model, training running); null when it can. */
+  blocked: string | null;
+  maxPromptLength: number | null;
+}
+
 /** What the dashboard calls on the engine (implemented in the worker; the CLI uses the same core). */
 export interface TrainerApi {
   /** Starts a run; events stream to `onEvent` (a comlink proxy in the browser). */
@@ -181,4 +243,12 @@ export interface TrainerApi {
   exportHints(): Promise<string>;
   importHints(json: string): Promise<void>;
   editHint(id: string, change: Partial<Pick<HintRecord, 'description' | 'weight' | 'pinned'>> | 'delete'): Promise<HintRecord[]>;
+  /** Whether the playground can generate now (a model is loaded by a run that is not busy). */
+  playgroundStatus(): Promise<PlaygroundStatus>;
+  /**
+   * Generates an answer with the loaded model (base and/or adapter), streaming the text as it grows
+   * to `onChunk` (a comlink proxy in the browser), and runs its SQL on the schema's synthetic
+   * database. Refused while training is running (allowed when paused, stopped or finished).
+   */
+  playground(request: PlaygroundRequest, onChunk?: (chunk: PlaygroundChunk) => void): Promise<PlaygroundResult>;
 }

@@ -4,8 +4,8 @@
  * completions of 16 tokens for 3 steps on the bundled tiny model and the shipped sample. While it
  * runs: the setup folds to a line, and the run bar, reward and loss plots and the latest groups fit
  * a 1440×900 and a 1280×720 screen; at 800 px the panels stack without overflow. Then plots, group
- * tables, keyboard reach and axe-core on every results tab, adapter export, and the resume offer
- * after a reload. Screenshots go to docs/screenshots/dashboard-*.png. The tests share one page, in order.
+ * tables, keyboard reach and axe-core on every results tab, adapter export, the Playground (a row of
+ * the run answered by base and adapter side by side), and the resume offer after a reload. Screenshots go to docs/screenshots/dashboard-*.png. The tests share one page, in order.
  *
  * The training tests need the engine's TrainerApi (startTraining in src/worker/engine.worker.ts);
  * without it they fail and say so.
@@ -123,7 +123,7 @@ export const tests = [
       for (const m of defaults.lora_target_modules) assert.equal(await modules.getByLabel(m).isChecked(), true, `lora_target_modules: ${m} checked`);
       assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 1 prompt × 4 completions/);
       // The setup panels, the run bar and the results tabs are there too.
-      for (const id of ['model-panel', 'dataset-panel', 'rewards-panel', 'run-panel', 'live-panel', 'tab-plots', 'tab-groups', 'tab-evaluation', 'tab-hints', 'tab-export', 'tab-system']) {
+      for (const id of ['model-panel', 'dataset-panel', 'rewards-panel', 'run-panel', 'live-panel', 'tab-plots', 'tab-groups', 'tab-evaluation', 'tab-hints', 'tab-playground', 'tab-export', 'tab-system']) {
         assert.equal(await page.getByTestId(id).count(), 1, `${id} missing`);
       }
       await assertNoHorizontalOverflow(page, 'before a run, 1280 px');
@@ -344,7 +344,7 @@ export const tests = [
     timeoutMs: 180_000,
     async run({ page, log }) {
       requireTrainedRun();
-      const tabs = ['live', 'plots', 'groups', 'evaluation', 'hints', 'export', 'system'];
+      const tabs = ['live', 'plots', 'groups', 'evaluation', 'hints', 'playground', 'export', 'system'];
       const report = [];
       for (const id of tabs) {
         await showTab(page, id);
@@ -463,6 +463,30 @@ export const tests = [
       }
       // Tensors no LoRA touches are copied byte for byte (the merge arithmetic itself is checked against PEFT in the unit tests).
       for (const name of Object.keys(base).filter((k) => !/_proj\.weight$/.test(k))) assert.ok(merged[name].data.equals(base[name].data), `${name} copied unchanged`);
+    },
+  },
+  {
+    name: 'the Playground: a question the run saw, answered by the base model and the trained adapter side by side',
+    timeoutMs: 240_000,
+    async run({ page, repoRoot, log }) {
+      requireTrainedRun();
+      await showTab(page, 'playground');
+      const panel = page.getByTestId('playground-panel');
+      await panel.getByTestId('playground-model').waitFor({ timeout: 30_000 });
+      await panel.getByTestId('playground-row').selectOption({ index: 1 });
+      assert.notEqual(await panel.getByTestId('playground-question').inputValue(), '', 'picking a row fills the question');
+      assert.match(await panel.getByTestId('playground-schema').inputValue(), /CREATE TABLE/i);
+      await panel.getByTestId('playground-max-tokens').fill('12');
+      await panel.getByTestId('playground-generate').click();
+      await panel.getByTestId('playground-outputs').waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid=playground-generate]')?.textContent === 'Generate', null, { timeout: 200_000 });
+      assert.equal(await panel.getByTestId('playground-problems').count(), 0, 'no problems reported');
+      for (const model of ['base', 'adapter']) {
+        const column = panel.getByTestId(`playground-output-${model}`);
+        assert.match(await column.innerText(), /\d+ tokens, (ended by a stop token|cut at max new tokens)/, `${model} column`);
+      }
+      log(`base: ${JSON.stringify((await panel.getByTestId('playground-text-base').innerText()).slice(0, 60))}; adapter: ${JSON.stringify((await panel.getByTestId('playground-text-adapter').innerText()).slice(0, 60))}`);
+      await shoot(page, repoRoot, 'dashboard-playground.png', { locator: panel });
     },
   },
   {
