@@ -8,6 +8,7 @@ import type { PlaygroundOutput } from '../../worker/training-api';
 import { Panel } from '../Panel';
 import { playgroundRows, type PlaygroundColumn, type PlaygroundForm } from '../playground-form';
 import { useAppStore } from '../store-context';
+import { ResultTable } from '../groups/ResultTable';
 
 const MODEL_LABEL = { base: 'Base model (LoRA off)', adapter: 'Trained adapter' } as const;
 
@@ -160,30 +161,9 @@ function SqlResult({ output }: { output: PlaygroundOutput }) {
       ) : ex ? (
         <>
           {ex.equivalent !== undefined && <p>{ex.equivalent ? 'Same results as the reference SQL on every synthetic database.' : 'Results differ from the reference SQL.'}</p>}
-          <p className="muted">First rows on a synthetic database built from the schema:</p>
-          <div className="table-scroll">
-            <table data-testid={`playground-rows-${output.model}`}>
-              <thead>
-                <tr>
-                  {ex.columns.map((c, i) => (
-                    <th key={i} scope="col">
-                      {c}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {ex.rows.map((r, i) => (
-                  <tr key={i}>
-                    {r.map((v, j) => (
-                      <td key={j}>{v === null ? 'NULL' : String(v)}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          <div className="table-scroll" data-testid={`playground-rows-${output.model}`}>
+            <ResultTable result={ex} caption="First rows on a synthetic database built from the schema" />
           </div>
-          {ex.rows.length === 0 && <p className="muted">(no rows)</p>}
         </>
       ) : null}
     </div>
