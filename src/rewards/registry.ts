@@ -16,6 +16,7 @@ import { sqlExampleOf, type SqlExampleInput } from '../sql/example-suite';
 import { checkAnswer } from './answer-check';
 import { executionEquivalenceReward, executionPartialReward } from './execution-rewards';
 import { matchFormatApproximately, matchFormatExactly } from './format-rewards';
+import { schemaGroundingReward } from './schema-grounding-reward';
 import { DOC003_WEIGHTS, executionReward, formatQualityReward, resultQualityReward, sqlValidityReward } from './sql-quality-rewards';
 import type { RewardDetails, RewardExample, RewardFunction } from './types';
 
@@ -34,6 +35,7 @@ export const ALL_REWARDS: readonly RewardFunction[] = [
   formatQualityReward,
   executionEquivalenceReward,
   executionPartialReward,
+  schemaGroundingReward,
 ];
 
 export type PresetName = 'doc000' | 'doc003' | 'default';
