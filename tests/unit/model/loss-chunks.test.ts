@@ -4,15 +4,13 @@
  * come from central finite differences; (2) the runner with small uneven chunks against the same
  * runner with one chunk (onnxruntime wasm): loss, log-probs and every gradient, LoRA and full.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as op from '../../../src/graph/ops';
 import type { Tensor } from '../../../src/graph/graph';
 import { parseGemma3Config } from '../../../src/model/config';
-import { accumulatedName, buildLossChunkGraph, embedShardGradName, embedShardName, FINAL_NORM, FINAL_NORM_GRAD, vocabShards, type TokenObjective } from '../../../src/model/gemma3-graphs';
-import type { Gemma3Runner } from '../../../src/model/gemma3-runner';
-import { readTensor } from '../../../src/runtime/device';
+import { accumulatedName, buildLossChunkGraph, embedShardGradName, embedShardName, FINAL_NORM, FINAL_NORM_GRAD, vocabShards } from '../../../src/model/gemma3-graphs';
 import { interpret } from '../../reference/graph-interpreter';
-import { loadFixture } from '../../support/fixture-model';
+import { expectChunksMatchOneChunk, objective, objectiveRow } from '../../support/loss-chunks-check';
 import { relL2, rng, uniform } from '../../support/random';
 
 const V = 40;
@@ -25,9 +23,6 @@ const cfg = parseGemma3Config({
   max_position_embeddings: 64, final_logit_softcapping: null, attn_logit_softcapping: null, hidden_activation: 'gelu_pytorch_tanh', tie_word_embeddings: true,
   bos_token_id: 2, eos_token_id: 1, pad_token_id: 0,
 });
-// A non-linear objective, a sum over rows, zero where the per-token inputs are zero.
-const objective: TokenObjective = (logp, x) => op.reduceSum(op.mul(op.add(op.mul(op.exp(logp), x.a), op.mul(logp, x.b)), x.w), [0]);
-const objectiveRow = (logp: number, a: number, b: number, w: number) => (Math.exp(logp) * a + logp * b) * w;
 
 /** Plain float64 head: loss of rows `rows` of hidden [B*T, H]. */
 function refLoss(hidden: ArrayLike<number>, norm: ArrayLike<number>, embed: ArrayLike<number>, targets: Int32Array, a: Float32Array, b: Float32Array, w: Float32Array, rows: number[]): { loss: number; logp: number[] } {
@@ -121,33 +116,7 @@ describe('loss chunk graph (float64 interpreter)', () => {
 });
 
 describe('runner loss head: several chunks per step = one chunk (wasm)', () => {
-  const runners: Gemma3Runner[] = [];
-  afterAll(async () => Promise.all(runners.map((r) => r.release())));
-
   for (const trainable of ['lora', 'full'] as const) {
-    it(`${trainable}: loss, log-probs and every gradient, with and without lossRows`, async () => {
-      const one = (await loadFixture('wasm', { trainable, chunkRows: 512 })).runner;
-      const many = (await loadFixture('wasm', { trainable, chunkRows: 5 })).runner; // 5 rows: uneven last chunk
-      runners.push(one, many);
-      const rand = rng(trainable === 'lora' ? 3 : 4);
-      const inputIds = Array.from({ length: B + 1 }, () => Array.from({ length: 9 }, () => Math.floor(rand() * 384)));
-      const attentionMask = inputIds.map((row) => row.map(() => 1));
-      const n = inputIds.length * 9;
-      const req = { inputIds, attentionMask, perToken: { a: uniform(n, -1, 1, rand), b: uniform(n, -1, 1, rand), w: uniform(n, 0.2, 1, rand) }, objectiveKey: 'chunks', objective };
-      const lossRows = Int32Array.from([0, 1, 2, 4, 7, 10, 11, 12, 13, 15, 20, 21, 22, 23, 24]);
-      for (const rows of [undefined, lossRows]) {
-        const perToken = rows ? Object.fromEntries(Object.entries(req.perToken).map(([k, v]) => [k, v.map((x, i) => (rows.includes(i) ? x : 0))])) : req.perToken;
-        const r1 = await one.lossAndGradients({ ...req, perToken, lossRows: rows });
-        const r2 = await many.lossAndGradients({ ...req, perToken, lossRows: rows });
-        expect(Math.abs(r2.loss - r1.loss) / Math.abs(r1.loss)).toBeLessThan(1e-5);
-        expect(relL2(r2.logprobs, r1.logprobs)).toBeLessThan(1e-5);
-        expect([...r2.grads.keys()].sort()).toEqual([...r1.grads.keys()].sort());
-        for (const [k, g] of r1.grads) expect(relL2(await readTensor(r2.grads.get(k)!), await readTensor(g)), k).toBeLessThan(1e-5);
-        const lp1 = await one.logprobs(req, 1, rows);
-        const lp2 = await many.logprobs(req, 1, rows);
-        expect(relL2(lp2, lp1)).toBeLessThan(1e-5);
-        expect(relL2(lp2, r1.logprobs)).toBeLessThan(1e-5);
-      }
-    });
+    it(`${trainable}: loss, log-probs and every gradient, with and without lossRows`, () => expectChunksMatchOneChunk('wasm', trainable, expect));
   }
 });
