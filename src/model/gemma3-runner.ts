@@ -305,39 +305,46 @@ export class Gemma3Runner {
     const headLogprobs = new Float32Array(index.length);
     const parts: ort.Tensor[] = [];
     let weightGrads: Record<string, ort.Tensor> = {};
-    for (let start = 0; start < index.length; start += chunkRows) {
-      const rows = Math.min(chunkRows, index.length - start);
-      const accumulate = !!o.weightGradients && start > 0;
-      const session = await this.session(`loss_chunk:${o.key}:${batch}x${seq}:${rows}:${o.withGradient}:${o.weightGradients ?? false}:${accumulate}`, () =>
-        buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate }),
-      );
-      const at = index.subarray(start, start + rows);
-      const pickFrom = <T extends Float32Array | Int32Array>(values: T, count: number): T => {
-        const out = new (values.constructor as { new (n: number): T })(rows);
-        // Rows past the selection (bucket padding) keep per-token inputs 0.
-        for (let i = 0; i < rows; i++) out[i] = start + i < count ? values[at[i]] : 0;
-        return out;
-      };
-      const count = sel ? sel.count : total;
-      const feeds: Record<string, ort.Tensor> = { hidden, rows: this.store.upload(at.slice(), [rows]), targets: this.store.upload(pickFrom(targets, index.length), [rows]), ...fixed };
-      for (const n of names) feeds[n] = this.store.upload(pickFrom(perToken[n], count), [rows]);
-      for (const [name, t] of Object.entries(weightGrads)) feeds[accumulatedName(name)] = t;
-      const out = await session.run(feeds);
-      disposeAll(feeds.rows, feeds.targets, ...names.map((n) => feeds[n]), ...Object.values(weightGrads));
-      const c = losses.length;
-      losses.push(0);
-      reads.push(
-        this.store.read(out.loss).then((v) => {
-          losses[c] = v[0];
-          disposeAll(out.loss);
-        }),
-        this.store.read(out.logprobs).then((v) => {
-          headLogprobs.set(v as Float32Array, start);
-          disposeAll(out.logprobs);
-        }),
-      );
-      if (o.withGradient) parts.push(out.grad_rows);
-      if (o.weightGradients) weightGrads = Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'loss' && k !== 'logprobs' && k !== 'grad_rows'));
+    try {
+      for (let start = 0; start < index.length; start += chunkRows) {
+        const rows = Math.min(chunkRows, index.length - start);
+        const accumulate = !!o.weightGradients && start > 0;
+        const session = await this.session(`loss_chunk:${o.key}:${batch}x${seq}:${rows}:${o.withGradient}:${o.weightGradients ?? false}:${accumulate}`, () =>
+          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate }),
+        );
+        const at = index.subarray(start, start + rows);
+        const pickFrom = <T extends Float32Array | Int32Array>(values: T, count: number): T => {
+          const out = new (values.constructor as { new (n: number): T })(rows);
+          // Rows past the selection (bucket padding) keep per-token inputs 0.
+          for (let i = 0; i < rows; i++) out[i] = start + i < count ? values[at[i]] : 0;
+          return out;
+        };
+        const count = sel ? sel.count : total;
+        const feeds: Record<string, ort.Tensor> = { hidden, rows: this.store.upload(at.slice(), [rows]), targets: this.store.upload(pickFrom(targets, index.length), [rows]), ...fixed };
+        for (const n of names) feeds[n] = this.store.upload(pickFrom(perToken[n], count), [rows]);
+        for (const [name, t] of Object.entries(weightGrads)) feeds[accumulatedName(name)] = t;
+        const out = await session.run(feeds);
+        disposeAll(feeds.rows, feeds.targets, ...names.map((n) => feeds[n]), ...Object.values(weightGrads));
+        const c = losses.length;
+        losses.push(0);
+        reads.push(
+          this.store.read(out.loss).then((v) => {
+            losses[c] = v[0];
+            disposeAll(out.loss);
+          }),
+          this.store.read(out.logprobs).then((v) => {
+            headLogprobs.set(v as Float32Array, start);
+            disposeAll(out.logprobs);
+          }),
+        );
+        if (o.withGradient) parts.push(out.grad_rows);
+        if (o.weightGradients) weightGrads = Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'loss' && k !== 'logprobs' && k !== 'grad_rows'));
+      }
+    } catch (e) {
+      // A failed run: let the readbacks already queued settle, free what the chunks made, report the failure.
+      await Promise.allSettled(reads);
+      disposeAll(...parts, ...Object.values(weightGrads));
+      throw e;
     }
     const gradHidden = o.withGradient ? await this.assembleRows(parts, batch, seq, sel) : undefined;
     disposeAll(...parts);
