@@ -40,12 +40,14 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
   [--warmup-steps N] [--warmup-set key=value ...]
   [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL]
-  [--save-merged]
+  [--save-merged] [--gpu-memory-budget GiB]
 
   --endpoint URL        the hub's base URL for hub models and datasets: a mirror (default: $HF_ENDPOINT, else https://huggingface.co)
   defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
             before --config and --set), --dataset synthetic, --backend wasm
   --warmup-steps N      a supervised warm-up (SFT) of the LoRA adapter for N steps before GRPO
+  --gpu-memory-budget G GPU memory the run may use, in GiB (default 6): the run takes the largest per_device_train_batch_size
+                        (at most the one asked for) and loss-head chunk that fit, and is refused when even the smallest does not
   --save-merged         also write <out>/merged/: the adapter merged into the base weights (config, tokenizer, model.safetensors)
   --warmup-set k=v      a warm-up setting under TRL SFTConfig's names (learning_rate, per_device_train_batch_size, ...)
 
@@ -83,6 +85,8 @@ interface CliOptions {
   cacheDir: string;
   warmup?: SFTConfigInput;
   saveMerged: boolean;
+  /** Bytes; undefined for the default. */
+  gpuMemoryBudget?: number;
 }
 
 function parseValue(text: string): unknown {
@@ -111,7 +115,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     i++;
     if (a === '--set') sets.push(value);
     else if (a === '--warmup-set') warmupSets.push(value);
-    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--endpoint', '--warmup-steps'].includes(a)) single.set(a.slice(2), value);
+    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--endpoint', '--warmup-steps', '--gpu-memory-budget'].includes(a)) single.set(a.slice(2), value);
     else throw new UsageError(`unknown option ${a}\n${USAGE}`);
   }
   const modelArg = single.get('model') ?? 'demo';
@@ -177,6 +181,9 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
         });
   const evalExamples = Number(single.get('eval-examples') ?? 16);
   if (!Number.isInteger(evalExamples) || evalExamples < 1) throw new UsageError('--eval-examples must be a positive integer');
+  const budgetText = single.get('gpu-memory-budget');
+  const budgetGiB = budgetText === undefined ? undefined : Number(budgetText);
+  if (budgetGiB !== undefined && !(Number.isFinite(budgetGiB) && budgetGiB > 0)) throw new UsageError(`--gpu-memory-budget must be a positive number of GiB, got ${JSON.stringify(budgetText)}`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return {
     model,
@@ -191,6 +198,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     cacheDir: path.resolve(single.get('cache-dir') ?? path.join(os.homedir(), '.cache', 'webgrpo', 'hub')),
     ...(warmup ? { warmup: warmup as SFTConfigInput } : {}),
     saveMerged,
+    ...(budgetGiB !== undefined ? { gpuMemoryBudget: budgetGiB * 2 ** 30 } : {}),
   };
 }
 
@@ -222,7 +230,7 @@ async function main(): Promise<number> {
   }
   await mkdir(o.out, { recursive: true });
   const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: o.cacheDir, checkpointDir: path.join(o.out, 'checkpoints'), evalExamples: o.evalExamples }));
-  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}), ...(o.warmup ? { warmup: o.warmup } : {}) };
+  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}), ...(o.warmup ? { warmup: o.warmup } : {}), ...(o.gpuMemoryBudget ? { gpuMemoryBudget: o.gpuMemoryBudget } : {}) };
   const maxSteps = Number(o.config.max_steps ?? 50);
   const rows: MetricsRow[] = [];
   const evals: EvalRecord[] = [];

@@ -164,14 +164,60 @@ export interface LossHeadOptions {
   weightGradients?: boolean;
 }
 
+/** One chunk of the loss head: its log-probs, loss and (withGradient) gradients. */
+interface ChunkResult {
+  logp: Tensor;
+  loss: Tensor;
+  dx?: Tensor;
+  dnorm?: Tensor;
+  dembed?: Tensor[];
+}
+
 /**
- * Final norm -> log p(target) per token -> objective, over hidden states [B, T, H] (as rows B*T).
- * The gradient is analytic per chunk: d logp / d logits = onehot(target) - softmax(logits), so
- * d hidden_normed = c * E[target] - (c * softmax) @ E with c = d loss / d logp; each chunk's
- * logits die before the next chunk's are made.
+ * Final norm -> log p(target) -> objective for rows `xc` [n, H]. The gradient is analytic:
+ * d logp / d logits = onehot(target) - softmax(logits), so d hidden_normed = c * E[target] -
+ * (c * softmax) @ E with c = d loss / d logp.
+ */
+function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tensor, extras: Record<string, Tensor>, norm: Tensor, embed: Tensor[], o: Pick<LossHeadOptions, 'objective' | 'withGradient' | 'weightGradients'>): ChunkResult {
+  const g = xc.graph;
+  const h = nn.rmsNorm(xc, norm, cfg.rmsNormEps, 1);
+  const logits = embed.map((e) => op.gemm(op.stopGradient(h), e, false, true)); // per shard [rows, Vs]
+  const lseParts = logits.map((l) => nn.logsumexp(l, -1, true)); // [rows, 1]
+  const lse = lseParts.length === 1 ? lseParts[0] : nn.logsumexp(op.concat(lseParts, 1), -1, true);
+  const picked = pickTargets(logits, tc, shards);
+  const logp = op.stopGradient(op.squeeze(op.sub(picked, lse), [1])); // [rows]
+  const loss = o.objective(logp, extras);
+  if (!o.withGradient) return { logp, loss };
+  const [coef] = gradients(loss, [logp]); // [rows]
+  const c2 = op.unsqueeze(coef, [1]);
+  let dh = op.mul(gatherRows(tc, embed, shards), c2);
+  const dembed: Tensor[] = [];
+  logits.forEach((l, s) => {
+    const p = op.exp(op.sub(l, lse));
+    const cp = op.mul(p, c2);
+    dh = op.sub(dh, op.gemm(cp, embed[s], false, false));
+    if (o.weightGradients) {
+      // d logits = c * (onehot(target) - p); d E_s = d logits^T @ h.
+      const size = shards[s].end - shards[s].start;
+      const range = g.constant(Array.from({ length: size }, (_, i) => i), 'int32', [1, size], 'vocab_range');
+      const onehot = op.cast(op.equal(op.unsqueeze(op.sub(tc, shards[s].start), [1]), range), 'float32');
+      dembed.push(op.gemm(op.sub(op.mul(onehot, c2), cp), h, true, false));
+    }
+  });
+  if (!o.weightGradients) return { logp, loss, dx: gradients(h, [xc], dh)[0] };
+  const [dx, dnorm] = gradients(h, [xc, norm], dh);
+  return { logp, loss, dx, dnorm, dembed };
+}
+
+/**
+ * Final norm -> log p(target) per token -> objective, over hidden states [B, T, H] (as rows B*T),
+ * every chunk in one graph. onnxruntime may compute several chunks' logits before their consumers
+ * (docs/BENCHMARKS.md), so the runner uses buildLossChunkGraph, one chunk per run; this form is
+ * the reference it is tested against.
  */
 export function buildLossHeadGraph(cfg: Gemma3Config, shards: VocabShard[], o: LossHeadOptions): Graph {
   if (cfg.finalLogitSoftcapping) throw new Error('loss head: final_logit_softcapping is not supported');
+  if (o.weightGradients && !o.withGradient) throw new Error('loss head: weightGradients needs withGradient');
   const g = new Graph('gemma3_loss_head');
   const rows = o.batch * o.seq;
   const x = op.reshape(g.input('hidden', 'float32', [o.batch, o.seq, cfg.hiddenSize]), [rows, cfg.hiddenSize]);
@@ -187,56 +233,68 @@ export function buildLossHeadGraph(cfg: Gemma3Config, shards: VocabShard[], o: L
   const ts = chunk(targets);
   const extras = Object.fromEntries(Object.entries(perToken).map(([n, t]) => [n, chunk(t)]));
 
-  if (o.weightGradients && !o.withGradient) throw new Error('loss head: weightGradients needs withGradient');
-  const logps: Tensor[] = [];
-  const losses: Tensor[] = [];
-  const grads: Tensor[] = [];
-  let normGrad: Tensor | undefined;
-  const embedGrads: (Tensor | undefined)[] = shards.map(() => undefined);
-  const sum = (a: Tensor | undefined, b: Tensor) => (a ? op.add(a, b) : b);
-  sizes.forEach((_, c) => {
-    g.scope(`chunk${c}`, () => {
-      const xc = xs[c];
-      const h = nn.rmsNorm(xc, norm, cfg.rmsNormEps, 1);
-      const logits = embed.map((e) => op.gemm(op.stopGradient(h), e, false, true)); // per shard [rows, Vs]
-      const lseParts = logits.map((l) => nn.logsumexp(l, -1, true)); // [rows, 1]
-      const lse = lseParts.length === 1 ? lseParts[0] : nn.logsumexp(op.concat(lseParts, 1), -1, true);
-      const picked = pickTargets(logits, ts[c], shards);
-      const logp = op.stopGradient(op.squeeze(op.sub(picked, lse), [1])); // [rows]
-      const chunkExtras = Object.fromEntries(Object.entries(extras).map(([n, parts]) => [n, parts[c]]));
-      const loss = o.objective(logp, chunkExtras);
-      logps.push(logp);
-      losses.push(loss);
-      if (!o.withGradient) return;
-      const [coef] = gradients(loss, [logp]); // [rows]
-      const c2 = op.unsqueeze(coef, [1]);
-      let dh = op.mul(gatherRows(ts[c], embed, shards), c2);
-      logits.forEach((l, s) => {
-        const p = op.exp(op.sub(l, lse));
-        const cp = op.mul(p, c2);
-        dh = op.sub(dh, op.gemm(cp, embed[s], false, false));
-        if (o.weightGradients) {
-          // d logits = c * (onehot(target) - p); d E_s = d logits^T @ h.
-          const size = shards[s].end - shards[s].start;
-          const range = g.constant(Array.from({ length: size }, (_, i) => i), 'int32', [1, size], 'vocab_range');
-          const onehot = op.cast(op.equal(op.unsqueeze(op.sub(ts[c], shards[s].start), [1]), range), 'float32');
-          embedGrads[s] = sum(embedGrads[s], op.gemm(op.sub(op.mul(onehot, c2), cp), h, true, false));
-        }
-      });
-      if (o.weightGradients) {
-        const [dx, dnorm] = gradients(h, [xc, norm], dh);
-        grads.push(dx);
-        normGrad = sum(normGrad, dnorm);
-      } else grads.push(gradients(h, [xc], dh)[0]);
-    });
-  });
+  const results = sizes.map((_, c) =>
+    g.scope(`chunk${c}`, () => lossChunk(cfg, shards, xs[c], ts[c], Object.fromEntries(Object.entries(extras).map(([n, parts]) => [n, parts[c]])), norm, embed, o)),
+  );
+  const sum = (ts: Tensor[]) => ts.reduce((a, b) => op.add(a, b));
   if (o.weightGradients) {
-    g.output(normGrad!, FINAL_NORM_GRAD);
-    embedGrads.forEach((t, s) => g.output(t!, embedShardGradName(s)));
+    g.output(sum(results.map((r) => r.dnorm!)), FINAL_NORM_GRAD);
+    shards.forEach((_, s) => g.output(sum(results.map((r) => r.dembed![s])), embedShardGradName(s)));
   }
-  g.output(op.concat(logps, 0), 'logprobs');
-  g.output(losses.reduce((a, b) => op.add(a, b)), 'loss');
-  if (o.withGradient) g.output(op.reshape(op.concat(grads, 0), [o.batch, o.seq, cfg.hiddenSize]), 'grad_hidden');
+  g.output(op.concat(results.map((r) => r.logp), 0), 'logprobs');
+  g.output(sum(results.map((r) => r.loss)), 'loss');
+  if (o.withGradient) g.output(op.reshape(op.concat(results.map((r) => r.dx!), 0), [o.batch, o.seq, cfg.hiddenSize]), 'grad_hidden');
+  return g;
+}
+
+export interface LossChunkOptions {
+  /** Shape of the hidden state the chunk's rows are gathered from, [batch, seq, H]. */
+  batch: number;
+  seq: number;
+  /** Rows in the chunk. */
+  rows: number;
+  perTokenInputs: string[];
+  objective: TokenObjective;
+  withGradient: boolean;
+  weightGradients?: boolean;
+  /**
+   * With weightGradients: also take the previous chunks' sums (`acc.<output name>`) and output
+   * them plus this chunk's, so the weight gradients add up on the device across runs.
+   */
+  accumulate?: boolean;
+}
+
+/** Input name of the running sum of a weight gradient in an accumulating loss-chunk graph. */
+export const accumulatedName = (name: string) => `acc.${name}`;
+
+/**
+ * One chunk of the loss head, for one session run: `rows` rows gathered (by the int32 input `rows`,
+ * indices into B*T) from the hidden state [B, T, H], their `targets` [rows] and per-token inputs
+ * [rows] -> `logprobs` [rows], `loss` [] and (withGradient) `grad_rows` [rows, H], d loss / d those
+ * hidden rows. Run once per chunk, it keeps one chunk's [rows, vocab] logits alive at a time,
+ * whatever order onnxruntime picks inside a run. The objective must be a sum over rows.
+ */
+export function buildLossChunkGraph(cfg: Gemma3Config, shards: VocabShard[], o: LossChunkOptions): Graph {
+  if (cfg.finalLogitSoftcapping) throw new Error('loss head: final_logit_softcapping is not supported');
+  if (o.weightGradients && !o.withGradient) throw new Error('loss head: weightGradients needs withGradient');
+  if (o.accumulate && !o.weightGradients) throw new Error('loss head: accumulate needs weightGradients');
+  const g = new Graph('gemma3_loss_chunk');
+  const hidden = g.input('hidden', 'float32', [o.batch, o.seq, cfg.hiddenSize], { gpuResident: true });
+  const index = g.input('rows', 'int32', [o.rows]);
+  const xc = op.gather(op.reshape(hidden, [o.batch * o.seq, cfg.hiddenSize]), index, 0);
+  const targets = g.input('targets', 'int32', [o.rows]);
+  const perToken = Object.fromEntries(o.perTokenInputs.map((n) => [n, g.input(n, 'float32', [o.rows])]));
+  const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
+  const embed = embedInputs(g, cfg, shards);
+  const r = lossChunk(cfg, shards, xc, targets, perToken, norm, embed, o);
+  g.output(r.logp, 'logprobs');
+  g.output(r.loss, 'loss');
+  if (o.withGradient) g.output(r.dx!, 'grad_rows');
+  if (o.weightGradients) {
+    const acc = (t: Tensor, name: string) => (o.accumulate ? op.add(g.input(accumulatedName(name), 'float32', t.shape, { gpuResident: true }), t) : t);
+    g.output(acc(r.dnorm!, FINAL_NORM_GRAD), FINAL_NORM_GRAD);
+    shards.forEach((_, s) => g.output(acc(r.dembed![s], embedShardGradName(s)), embedShardGradName(s)));
+  }
   return g;
 }
 

@@ -20,8 +20,9 @@ import {
   buildEmbedBackwardGraph,
   buildEmbedGraph,
   buildLayerGraph,
+  accumulatedName,
   buildLogitsGraph,
-  buildLossHeadGraph,
+  buildLossChunkGraph,
   embedShardGradName,
   embedShardName,
   FINAL_NORM,
@@ -271,49 +272,103 @@ export class Gemma3Runner {
   async logprobs(b: Batch, loraScale = 1, rows?: Int32Array): Promise<Float32Array> {
     const { batch, seq } = this.checkBatch(b);
     const states = await this.hiddenStates(b, loraScale);
-    const sel = rows ? selectRows(rows, batch * seq) : null;
-    const hidden = sel ? await this.gatherRows(states[this.cfg.numLayers], batch, seq, sel) : states[this.cfg.numLayers];
-    const [hb, hs] = sel ? [1, sel.padded] : [batch, seq];
-    const chunkRows = Math.min(this.options.chunkRows ?? 512, hb * hs);
-    const head = await this.session(`logprobs:${hb}x${hs}:${chunkRows}`, () =>
-      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: [], objective: (logp) => op.reduceSum(logp, [0]), withGradient: false }),
-    );
-    const targets = this.store.upload(pick(targetsOf(b.inputIds, seq), sel), [hb * hs]);
-    const out = await head.run({ hidden, targets, [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
-    const logprobs = spread(await readTensor(out.logprobs), sel, batch * seq);
-    disposeAll(out.logprobs, out.loss, targets, ...states, sel ? hidden : undefined);
-    for (let r = 0; r < batch; r++) logprobs[r * seq + seq - 1] = 0;
-    return logprobs;
+    const head = await this.lossHead(states[this.cfg.numLayers], b, batch, seq, rows, {}, { key: 'logprobs', objective: (logp) => op.reduceSum(logp, [0]), withGradient: false });
+    disposeAll(...states);
+    for (let r = 0; r < batch; r++) head.logprobs[r * seq + seq - 1] = 0;
+    return head.logprobs;
   }
 
-  /** hidden [B, T, H] -> the selected rows [1, R, H]. */
-  private async gatherRows(hidden: ort.Tensor, batch: number, seq: number, sel: RowSelection): Promise<ort.Tensor> {
-    const h = this.cfg.hiddenSize;
-    const gather = await this.session(`gather_rows:${batch}x${seq}:${sel.padded}`, () => {
-      const g = new Graph('gather_rows');
-      const x = op.reshape(g.input('hidden', 'float32', [batch, seq, h], { gpuResident: true }), [batch * seq, h]);
-      g.output(op.reshape(op.gather(x, g.input('rows', 'int32', [sel.padded]), 0), [1, sel.padded, h]), 'selected');
-      return g;
-    });
-    const rows = this.store.upload(sel.index, [sel.padded]);
-    const out = await gather.run({ hidden, rows });
-    disposeAll(rows);
-    return out.selected;
+  /**
+   * The loss head, one chunk of rows per session run (so one chunk's [rows, vocab] logits are alive
+   * at a time, whatever order onnxruntime runs a graph's nodes in): the loss (summed over chunks),
+   * log-probs at every row (0 off the selected rows) and, withGradient, d loss / d hidden [B, T, H]
+   * (0 off the selected rows) and the head's weight gradients (trainable 'full').
+   */
+  private async lossHead(
+    hidden: ort.Tensor,
+    b: Batch,
+    batch: number,
+    seq: number,
+    lossRows: Int32Array | undefined,
+    perToken: Record<string, Float32Array>,
+    o: { key: string; objective: TokenObjective; withGradient: boolean; weightGradients?: boolean },
+  ): Promise<{ loss: number; logprobs: Float32Array; gradHidden?: ort.Tensor; weightGrads: Record<string, ort.Tensor> }> {
+    const total = batch * seq;
+    const sel = lossRows ? selectRows(lossRows, total) : null;
+    const index = sel ? sel.index : Int32Array.from({ length: total }, (_, i) => i);
+    const chunkRows = Math.max(1, this.options.chunkRows ?? 512);
+    const names = Object.keys(perToken).sort();
+    const targets = targetsOf(b.inputIds, seq);
+    const fixed = { [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() };
+    const reads: Promise<void>[] = [];
+    const losses: number[] = [];
+    const headLogprobs = new Float32Array(index.length);
+    const parts: ort.Tensor[] = [];
+    let weightGrads: Record<string, ort.Tensor> = {};
+    try {
+      for (let start = 0; start < index.length; start += chunkRows) {
+        const rows = Math.min(chunkRows, index.length - start);
+        const accumulate = !!o.weightGradients && start > 0;
+        const session = await this.session(`loss_chunk:${o.key}:${batch}x${seq}:${rows}:${o.withGradient}:${o.weightGradients ?? false}:${accumulate}`, () =>
+          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate }),
+        );
+        const at = index.subarray(start, start + rows);
+        const pickFrom = <T extends Float32Array | Int32Array>(values: T, count: number): T => {
+          const out = new (values.constructor as { new (n: number): T })(rows);
+          // Rows past the selection (bucket padding) keep per-token inputs 0.
+          for (let i = 0; i < rows; i++) out[i] = start + i < count ? values[at[i]] : 0;
+          return out;
+        };
+        const count = sel ? sel.count : total;
+        const feeds: Record<string, ort.Tensor> = { hidden, rows: this.store.upload(at.slice(), [rows]), targets: this.store.upload(pickFrom(targets, index.length), [rows]), ...fixed };
+        for (const n of names) feeds[n] = this.store.upload(pickFrom(perToken[n], count), [rows]);
+        for (const [name, t] of Object.entries(weightGrads)) feeds[accumulatedName(name)] = t;
+        const out = await session.run(feeds);
+        disposeAll(feeds.rows, feeds.targets, ...names.map((n) => feeds[n]), ...Object.values(weightGrads));
+        const c = losses.length;
+        losses.push(0);
+        reads.push(
+          this.store.read(out.loss).then((v) => {
+            losses[c] = v[0];
+            disposeAll(out.loss);
+          }),
+          this.store.read(out.logprobs).then((v) => {
+            headLogprobs.set(v as Float32Array, start);
+            disposeAll(out.logprobs);
+          }),
+        );
+        if (o.withGradient) parts.push(out.grad_rows);
+        if (o.weightGradients) weightGrads = Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'loss' && k !== 'logprobs' && k !== 'grad_rows'));
+      }
+    } catch (e) {
+      // A failed run: let the readbacks already queued settle, free what the chunks made, report the failure.
+      await Promise.allSettled(reads);
+      disposeAll(...parts, ...Object.values(weightGrads));
+      throw e;
+    }
+    const gradHidden = o.withGradient ? await this.assembleRows(parts, batch, seq, sel) : undefined;
+    disposeAll(...parts);
+    await Promise.all(reads);
+    return { loss: losses.reduce((a, v) => a + v, 0), logprobs: spread(headLogprobs, sel, total), gradHidden, weightGrads };
   }
 
-  /** Gradient of the selected rows [1, R, H] -> [B, T, H], zero on the other rows. */
-  private async scatterRows(grad: ort.Tensor, batch: number, seq: number, sel: RowSelection): Promise<ort.Tensor> {
+  /** Chunks' gradients [rows_i, H] (in selection order) -> [B, T, H], zero on rows not selected. */
+  private async assembleRows(parts: ort.Tensor[], batch: number, seq: number, sel: RowSelection | null): Promise<ort.Tensor> {
     const h = this.cfg.hiddenSize;
-    const scatter = await this.session(`scatter_rows:${batch}x${seq}:${sel.padded}`, () => {
-      const g = new Graph('scatter_rows');
-      const x = op.reshape(g.input('grad', 'float32', [1, sel.padded, h], { gpuResident: true }), [sel.padded, h]);
-      const withZero = op.concat([x, g.constant(new Array(h).fill(0), 'float32', [1, h], 'zero_row')], 0);
-      g.output(op.reshape(op.gather(withZero, g.input('back', 'int32', [batch * seq]), 0), [batch, seq, h]), 'grad_hidden');
+    const sizes = parts.map((p) => p.dims[0]);
+    const assemble = await this.session(`assemble_rows:${batch}x${seq}:${sizes.join(',')}:${!!sel}`, () => {
+      const g = new Graph('assemble_rows');
+      const xs = sizes.map((n, i) => g.input(`part.${i}`, 'float32', [n, h], { gpuResident: true }));
+      const all = sel ? [...xs, g.constant(new Array(h).fill(0), 'float32', [1, h], 'zero_row')] : xs;
+      const joined = all.length > 1 ? op.concat(all, 0) : op.identity(all[0]);
+      const rows = sel ? op.gather(joined, g.input('back', 'int32', [batch * seq]), 0) : joined;
+      g.output(op.reshape(rows, [batch, seq, h]), 'grad_hidden');
       return g;
     });
-    const back = this.store.upload(sel.back, [batch * seq]);
-    const out = await scatter.run({ grad, back });
-    disposeAll(back);
+    const feeds: Record<string, ort.Tensor> = Object.fromEntries(parts.map((p, i) => [`part.${i}`, p]));
+    if (sel) feeds.back = this.store.upload(sel.back, [batch * seq]);
+    const out = await assemble.run(feeds);
+    disposeAll(feeds.back);
     return out.grad_hidden;
   }
 
@@ -323,38 +378,20 @@ export class Gemma3Runner {
     const rows = batch * seq;
     const loraScale = req.loraScale ?? 1;
     const states = await this.hiddenStates(req, loraScale);
-    const names = Object.keys(req.perToken).sort();
-    const sel = req.lossRows ? selectRows(req.lossRows, rows) : null;
-    const [hb, hs] = sel ? [1, sel.padded] : [batch, seq];
-    const chunkRows = Math.min(this.options.chunkRows ?? 512, hb * hs);
+    for (const [n, v] of Object.entries(req.perToken)) if (v.length !== rows) throw new Error(`per-token input ${n} has ${v.length} values, expected ${rows}`);
     const full = this.trainable === 'full';
-    const head = await this.session(`loss:${req.objectiveKey}:${hb}x${hs}:${chunkRows}:${this.trainable}`, () =>
-      buildLossHeadGraph(this.cfg, this.shards, { batch: hb, seq: hs, chunkRows, perTokenInputs: names, objective: req.objective, withGradient: true, weightGradients: full }),
-    );
-    const feeds: Record<string, ort.Tensor> = {
-      hidden: sel ? await this.gatherRows(states[this.cfg.numLayers], batch, seq, sel) : states[this.cfg.numLayers],
-      targets: this.store.upload(pick(targetsOf(req.inputIds, seq), sel), [hb * hs]),
-      [FINAL_NORM]: this.weights.get(FINAL_NORM)!,
-      ...this.embedFeeds(),
-    };
-    for (const n of names) {
-      if (req.perToken[n].length !== rows) throw new Error(`per-token input ${n} has ${req.perToken[n].length} values, expected ${rows}`);
-      feeds[n] = this.store.upload(pick(req.perToken[n], sel), [hb * hs]);
-    }
-    const headOut = await head.run(feeds);
-    const loss = (await readTensor(headOut.loss))[0];
-    const logprobs = spread(await readTensor(headOut.logprobs), sel, rows);
-    disposeAll(headOut.loss, headOut.logprobs, feeds.targets, ...names.map((n) => feeds[n]), sel ? feeds.hidden : undefined);
-    if (sel) {
-      const full = await this.scatterRows(headOut.grad_hidden, batch, seq, sel);
-      disposeAll(headOut.grad_hidden);
-      headOut.grad_hidden = full;
-    }
+    const head = await this.lossHead(states[this.cfg.numLayers], req, batch, seq, req.lossRows, req.perToken, {
+      key: `${req.objectiveKey}:${this.trainable}`,
+      objective: req.objective,
+      withGradient: true,
+      weightGradients: full,
+    });
+    const { loss, logprobs } = head;
 
     const bwd = await this.session(`layer_bwd:${batch}x${seq}:${this.trainable}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward', this.trainable));
     const pos = this.positionFeeds(req, batch, seq);
     const scale = this.store.upload(new Float32Array([loraScale]), []);
-    let grad = headOut.grad_hidden;
+    let grad = head.gradHidden!;
     const grads = new Map<string, ort.Tensor>();
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const out = await bwd.run({ hidden: states[l], grad_out: grad, ...pos[this.cfg.layerTypes[l]], lora_scale: scale, ...this.layerFeeds(l) });
@@ -368,10 +405,10 @@ export class Gemma3Runner {
     }
     if (full) {
       // The tied embedding's gradient: the lookup's share (from d hidden_0) plus the head's.
-      grads.set(FINAL_NORM, headOut[FINAL_NORM_GRAD]);
+      grads.set(FINAL_NORM, head.weightGrads[FINAL_NORM_GRAD]);
       const embedBwd = await this.session(`embed_bwd:${batch}x${seq}`, () => buildEmbedBackwardGraph(this.cfg, batch, seq, this.shards));
       const ids = this.store.upload(Int32Array.from(req.inputIds.flat()), [batch, seq]);
-      const headGrads = Object.fromEntries(this.shards.map((_, s) => [`head.${embedShardGradName(s)}`, headOut[embedShardGradName(s)]]));
+      const headGrads = Object.fromEntries(this.shards.map((_, s) => [`head.${embedShardGradName(s)}`, head.weightGrads[embedShardGradName(s)]]));
       const out = await embedBwd.run({ input_ids: ids, grad_hidden: grad, ...this.embedFeeds(), ...headGrads });
       this.shards.forEach((_, s) => grads.set(embedShardName(s), out[embedShardGradName(s)]));
       disposeAll(ids, ...Object.values(headGrads));
@@ -401,14 +438,6 @@ function selectRows(rows: Int32Array, total: number): RowSelection {
   const back = new Int32Array(total).fill(padded);
   rows.forEach((r, i) => (back[r] = i));
   return { index, count: rows.length, padded, back };
-}
-
-/** The selected entries of a per-row array (padding entries 0), or the array itself. */
-function pick<T extends Float32Array | Int32Array>(values: T, sel: RowSelection | null): T {
-  if (!sel) return values;
-  const out = new (values.constructor as { new (n: number): T })(sel.padded);
-  for (let i = 0; i < sel.count; i++) out[i] = values[sel.index[i]];
-  return out;
 }
 
 /** Head-row values back at their rows of the full [B*T] layout (0 elsewhere). */

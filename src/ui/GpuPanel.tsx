@@ -2,9 +2,15 @@
  * What WebGPU the engine worker has: the adapter, the limits that bound model size, the features.
  * Without WebGPU it says so and what still works.
  */
+import { useEffect } from 'react';
 import { formatBytes, type GpuStatus, type LimitName } from '../runtime/gpu-info';
+import { memoryUseView } from './memory-view';
 import { Panel } from './Panel';
 import { useAppStore } from './store-context';
+import { isActive } from './training-state';
+
+/** How often the panel asks the engine for the memory in use while a run is under way. */
+const POLL_MS = 1000;
 
 const LIMIT_LABELS: Record<LimitName, { label: string; bytes: boolean }> = {
   maxBufferSize: { label: 'Max buffer size', bytes: true },
@@ -27,8 +33,34 @@ export function GpuPanel() {
           Could not check for WebGPU: {gpu.error}
         </p>
       )}
+      {gpu.phase === 'ready' && gpu.status.available && <MemoryInUse />}
       {gpu.phase === 'ready' && (gpu.status.available ? <AdapterDetails status={gpu.status} /> : <NoWebGpu reason={gpu.status.reason} />)}
     </Panel>
+  );
+}
+
+/** GPU memory in use (every buffer on the engine's device) against the run's budget, live during a run. */
+function MemoryInUse() {
+  const use = useAppStore((s) => s.gpuUse);
+  const refresh = useAppStore((s) => s.refreshGpuMemory);
+  const running = useAppStore((s) => isActive(s.run.phase));
+  useEffect(() => {
+    void refresh();
+    if (!running) return;
+    const timer = setInterval(() => void refresh(), POLL_MS);
+    return () => clearInterval(timer);
+  }, [running, refresh]);
+  if (!use) return null;
+  const view = memoryUseView(use);
+  return (
+    <div className="gpu-memory" data-testid="gpu-memory">
+      <h3>Memory in use{running ? ' (live)' : ''}</h3>
+      <p data-testid="gpu-memory-text" className={view.over ? 'error' : undefined}>
+        {view.text}; peak {view.peak}
+        {view.over ? ' — over the budget' : ''}
+      </p>
+      {use.budget !== null && <meter min={0} max={use.budget} value={Math.min(use.live, use.budget)} high={use.budget * 0.9} aria-label="GPU memory in use against the budget" data-testid="gpu-memory-meter" />}
+    </div>
   );
 }
 

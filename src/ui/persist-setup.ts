@@ -81,6 +81,7 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
   if (raw.backend === 'webgpu' || raw.backend === 'wasm') out.backend = raw.backend;
   // Kept as typed (an invalid one shows its error again rather than vanishing).
   if (isString(raw.hubEndpoint)) out.hubEndpoint = raw.hubEndpoint;
+  if (isString(raw.gpuMemoryBudget)) out.gpuMemoryBudget = raw.gpuMemoryBudget;
   return out;
 }
 

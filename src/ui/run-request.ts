@@ -10,6 +10,7 @@ import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
 import { filesByName, missingModelFiles } from '../worker/model-folder';
 import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
+import { parseBudgetGiB } from './memory-view';
 import { validateSettings, type SettingsForm } from './settings-form';
 import { validateWarmup, type WarmupForm } from './warmup-form';
 
@@ -57,6 +58,8 @@ export interface Setup {
   backend: Backend;
   /** The hub's base URL for hub models and datasets, as typed ('': https://huggingface.co). */
   hubEndpoint?: string;
+  /** GPU memory budget in GiB, as typed ('': the default, 6 GiB). */
+  gpuMemoryBudget?: string;
 }
 
 /** Every known reward, with a preset's picks enabled and weighted. */
@@ -154,12 +157,14 @@ export function buildTrainingRequest(setup: Setup, resumeFrom?: string): { reque
   if ('problem' in dataset) problems.dataset = [dataset.problem];
   const settings = validateSettings(setup.settings);
   const warmup = validateWarmup(setup.warmup);
-  const settingErrors = [...settings.errors, ...warmup.errors];
+  const budget = parseBudgetGiB(setup.gpuMemoryBudget ?? '');
+  const settingErrors = [...settings.errors, ...warmup.errors, ...('problem' in budget ? [budget.problem] : [])];
   if (settingErrors.length) problems.settings = settingErrors;
   const rewards = rewardsOf(setup.rewards);
   if ('problem' in rewards) problems.rewards = rewards.problem;
   if ('problem' in model || 'problem' in dataset || 'problem' in rewards || settingErrors.length) return { problems };
   const request: TrainingRequest = { model, dataset, config: settings.input, rewards, mode: setup.mode, backend: setup.backend };
+  if ('bytes' in budget) request.gpuMemoryBudget = budget.bytes;
   if (warmup.input) request.warmup = warmup.input;
   if (resumeFrom !== undefined) request.resumeFrom = resumeFrom;
   return { request };

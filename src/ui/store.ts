@@ -9,7 +9,8 @@ import type { PresetName } from '../rewards/registry';
 import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/dashboard-api';
 import type { Backend, EngineApi, GpuStatus, SmokeResult } from '../worker/api';
 import { EngineMethodMissingError, type DashboardEngine } from '../worker/engine-client';
-import type { CheckpointInfo, ExportedAdapter, HintRecord, TrainerApi, TrainingMode } from '../worker/training-api';
+import type { CheckpointInfo, ExportedAdapter, GpuMemoryUse, HintRecord, MemoryPlanReport, TrainerApi, TrainingMode } from '../worker/training-api';
+import { parseBudgetGiB } from './memory-view';
 import { adapterFiles, hintsFile, mergedModelFiles, metricsFile, type DownloadFile, type MetricsFormat } from './downloads';
 import {
   buildTrainingRequest,
@@ -46,6 +47,9 @@ export type SmokeState =
 /** Whether the chosen model is in the browser cache; 'unsupported' until the engine can tell. */
 export type CacheCheck = { phase: 'idle' } | { phase: 'checking' } | { phase: 'known'; status: ModelCacheStatus } | { phase: 'unsupported' } | { phase: 'failed'; error: string };
 
+/** The memory plan of the current setup, as the engine computed it; 'idle' again after any setup change. */
+export type PlanCheck = { phase: 'idle' } | { phase: 'checking' } | { phase: 'known'; report: MemoryPlanReport } | { phase: 'unsupported' } | { phase: 'failed'; error: string };
+
 export type DatasetCheck = { phase: 'idle' } | { phase: 'checking' } | { phase: 'unsupported' } | { phase: 'failed'; error: string };
 
 /** An outcome of a button that is not part of the run (export, import, an unavailable action). */
@@ -60,6 +64,9 @@ export type PendingAction = 'pause' | 'resume' | 'stop';
 interface SystemSlice {
   gpu: GpuState;
   smoke: SmokeState;
+  /** GPU memory in use, as last asked (the GPU panel polls during a run); null before. */
+  gpuUse: GpuMemoryUse | null;
+  refreshGpuMemory(): Promise<void>;
   detectGpu(): Promise<void>;
   /** Runs the engine's smoke session on the best backend we have; ignored while one is running or WebGPU is still being detected. */
   runSmokeTest(): Promise<void>;
@@ -89,6 +96,11 @@ interface SetupSlice {
   applyRewardPreset(preset: PresetName): void;
   setMode(mode: TrainingMode): void;
   setBackend(backend: Backend): void;
+  /** The GPU memory budget in GiB, as typed ('' for the default). */
+  setGpuMemoryBudget(text: string): void;
+  memoryPlan: PlanCheck;
+  /** Asks the engine for the plan a run with this setup would take (or why none fits the budget). */
+  checkMemoryPlan(): Promise<void>;
 }
 
 interface RunSlice {
@@ -193,7 +205,7 @@ export function nextFrameOrTimeout(flush: () => void): void {
 /** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
 function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
   const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
-  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'playgroundStatus', 'playground'] as const;
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'memoryPlan', 'gpuMemoryUse', 'playgroundStatus', 'playground'] as const;
   const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
   for (const name of names) {
     const fn = (engine as unknown as Record<string, unknown>)[name];
@@ -228,12 +240,21 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         return undefined;
       }
     };
-    const updateSetup = (change: Partial<Setup>) => set((s) => ({ setup: { ...s.setup, ...change }, startProblems: [] }));
+    const updateSetup = (change: Partial<Setup>) => set((s) => ({ setup: { ...s.setup, ...change }, startProblems: [], memoryPlan: { phase: 'idle' } }));
 
     return {
       // ---- System checks ----
       gpu: { phase: 'detecting' },
       smoke: { phase: 'idle' },
+      gpuUse: null,
+
+      async refreshGpuMemory() {
+        try {
+          set({ gpuUse: await engine.gpuMemoryUse() });
+        } catch {
+          // An engine without the meter: the panel just shows nothing.
+        }
+      },
 
       async detectGpu() {
         set({ gpu: { phase: 'detecting' } });
@@ -348,6 +369,28 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
 
       setBackend(backend) {
         updateSetup({ backend });
+      },
+
+      setGpuMemoryBudget(text) {
+        updateSetup({ gpuMemoryBudget: text });
+      },
+
+      memoryPlan: { phase: 'idle' },
+
+      async checkMemoryPlan() {
+        const { setup } = get();
+        const model = modelSourceOf(setup.model, setup.hubEndpoint);
+        const settings = validateSettings(setup.settings);
+        const budget = parseBudgetGiB(setup.gpuMemoryBudget ?? '');
+        const problems = [...('problem' in model ? [model.problem] : []), ...settings.errors, ...('problem' in budget ? [budget.problem] : [])];
+        if ('problem' in model || 'problem' in budget || problems.length) return set({ memoryPlan: { phase: 'failed', error: problems.join('; ') } });
+        set({ memoryPlan: { phase: 'checking' } });
+        try {
+          const report = await engine.memoryPlan({ model, config: settings.input, backend: setup.backend, gpuMemoryBudget: budget.bytes });
+          if (get().setup === setup) set({ memoryPlan: { phase: 'known', report } }); // else the setup changed meanwhile
+        } catch (e) {
+          if (get().setup === setup) set({ memoryPlan: e instanceof EngineMethodMissingError ? { phase: 'unsupported' } : { phase: 'failed', error: explain(e) } });
+        }
       },
 
       // ---- Run ----

@@ -67,6 +67,8 @@ export function startEngine(): DashboardEngine {
     editHint: (id, change) => trainer('editHint', () => remote.editHint(id, change)),
     inspectDataset: (source) => trainer('inspectDataset', () => remote.inspectDataset(source)),
     modelCacheStatus: (source) => trainer('modelCacheStatus', () => remote.modelCacheStatus(source)),
+    memoryPlan: (request) => trainer('memoryPlan', () => remote.memoryPlan(request)),
+    gpuMemoryUse: () => trainer('gpuMemoryUse', () => remote.gpuMemoryUse()),
     playgroundStatus: () => trainer('playgroundStatus', () => remote.playgroundStatus()),
     playground: (request, onChunk) => trainer('playground', () => remote.playground(request, onChunk ? Comlink.proxy(onChunk) : undefined)),
   };

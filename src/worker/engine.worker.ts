@@ -38,6 +38,8 @@ const engine: DashboardEngine = {
   editHint: (id, change) => trainer.editHint(id, change),
   inspectDataset: (source) => trainer.inspectDataset(source),
   modelCacheStatus: (source) => trainer.modelCacheStatus(source),
+  memoryPlan: (request) => trainer.memoryPlan(request),
+  gpuMemoryUse: () => trainer.gpuMemoryUse(),
   playgroundStatus: () => trainer.playgroundStatus(),
   // onChunk is a comlink proxy: a page that went away must not fail the generation.
   playground: (request, onChunk) => trainer.playground(request, onChunk && ((c) => void Promise.resolve(onChunk(c)).catch(() => undefined))),

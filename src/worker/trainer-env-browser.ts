@@ -12,7 +12,7 @@ import { TINY_MODEL_FILES, TINY_MODEL_ID, TINY_MODEL_PATH } from '../model/tiny-
 import { browserWorkerFactory } from '../sql/worker-port-browser';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
 import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
-import { MODEL_TEXT_FILES, openHubModel } from './trainer-model';
+import { checkedGemma3Config, MODEL_TEXT_FILES, openHubModel, readHubConfig } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 import { opfsMergedWeightsSink } from '../model/merge-opfs';
 
@@ -66,6 +66,17 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
       if (source.kind === 'bundled-demo') return openHubModel(bundledClient('demo'), { modelId: DEMO_MODEL_ID, baseModelNameOrPath: null, onProgress });
       const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: await defaultBrowserCache() });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
+    },
+    async modelConfig(source) {
+      if (source.kind === 'bundled-tiny') return readHubConfig(bundledClient('tiny'), TINY_MODEL_ID);
+      if (source.kind === 'bundled-demo') return readHubConfig(bundledClient('demo'), DEMO_MODEL_ID);
+      if (source.kind === 'hub') return readHubConfig(new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: await defaultBrowserCache() }), source.repo);
+      if (source.kind === 'files') {
+        const file = source.files.find((f) => f.name === 'config.json');
+        if (!file) throw new Error(`the model folder "${source.name}" has no config.json`);
+        return checkedGemma3Config(JSON.parse(await file.text()), source.name);
+      }
+      return (await this.openModel(source, () => {})).config;
     },
     async modelCacheStatus(source) {
       if (source.kind !== 'hub') return { model: source.kind === 'files' || source.kind === 'stored-folder' ? source.name : source.kind, cached: true };

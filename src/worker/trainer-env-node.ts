@@ -20,7 +20,7 @@ import { Gemma3Tokenizer } from '../model/tokenizer';
 import { nodeWorkerFactory } from '../sql/worker-port-node';
 import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } from './trainer-data';
 import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
-import { checkedGemma3Config, checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, type OpenedModel } from './trainer-model';
+import { checkedGemma3Config, checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, readHubConfig, type OpenedModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -87,6 +87,10 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
       if (source.kind === 'local') return openLocalModel(path.resolve(source.dir), path.resolve(source.dir), null);
       const client = new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) });
       return openHubModel(client, { modelId: source.repo, baseModelNameOrPath: source.repo, onProgress });
+    },
+    async modelConfig(source) {
+      if (source.kind === 'hub') return readHubConfig(new HubClient({ repo: source.repo, revision: source.revision, token: source.token, baseUrl: source.endpoint, cache: new NodeDirectoryCache(o.cacheDir) }), source.repo);
+      return (await this.openModel(source, () => {})).config;
     },
     async modelCacheStatus(source) {
       if (source.kind !== 'hub') return { model: source.kind === 'local' ? source.dir : source.kind === 'files' || source.kind === 'stored-folder' ? source.name : source.kind, cached: true };

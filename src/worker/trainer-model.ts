@@ -27,8 +27,7 @@ export { MODEL_TEXT_FILES };
 export async function openHubModel(client: HubClient, options: { modelId: string; baseModelNameOrPath: string | null; onProgress?: (e: ProgressEvent) => void }): Promise<OpenedModel> {
   const progress = (label: string) => (p: { loaded: number; total: number | null }) => options.onProgress?.({ type: 'progress', label, done: p.loaded, total: p.total ?? 0, unit: 'bytes' });
   // config.json alone first: a model of another kind is refused before anything else is downloaded.
-  await client.download(['config.json'], progress(`downloading ${options.modelId} config`));
-  const config = checkedGemma3Config(await client.json('config.json'), options.modelId);
+  const config = await readHubConfig(client, options.modelId, progress(`downloading ${options.modelId} config`));
   await client.download([...MODEL_TEXT_FILES], progress(`downloading ${options.modelId} config and tokenizer`));
   const tokenizer = Gemma3Tokenizer.fromJson(await client.json('tokenizer.json'), await client.json('tokenizer_config.json'));
   const weights = await client.openWeights(progress(`downloading ${options.modelId} weights`));
@@ -42,6 +41,12 @@ export async function openHubModel(client: HubClient, options: { modelId: string
     }
   };
   return { modelId: options.modelId, baseModelNameOrPath: options.baseModelNameOrPath, config, weights, tokenizer, readFile };
+}
+
+/** A hub model's config.json alone (downloaded and cached; a model of another kind refused). */
+export async function readHubConfig(client: HubClient, modelId: string, onProgress?: (p: { loaded: number; total: number | null }) => void): Promise<Gemma3Config> {
+  await client.download(['config.json'], onProgress);
+  return checkedGemma3Config(await client.json('config.json'), modelId);
 }
 
 /** The model's config, or an error that names what the model is when it is not a Gemma-3 text model. */

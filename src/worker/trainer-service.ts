@@ -27,17 +27,30 @@ import { hubEndpointProblem } from '../model/hub-endpoint';
 import { loraSpecOf } from '../model/parity';
 import { createLoraAdapter, LORA_MODULES, parseLoraConfig, type LoraAdapter, type LoraConfig } from '../model/peft';
 import { RewardRegistry, rewardByName } from '../rewards/registry';
-import { TensorStore } from '../runtime/device';
+import { gpuMemory, TensorStore } from '../runtime/device';
+import type { Gemma3Config } from '../model/config';
+import { DEFAULT_GPU_MEMORY_BUDGET, formatGiB, MemoryBudgetError, type MemoryPlan } from '../model/memory-plan';
+import { planGrpoStep, withPlan } from '../grpo/memory-budget';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
 import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { runPlayground } from './playground';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
-import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, HintRecord, ModelSource, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, GpuMemoryUse, HintRecord, MemoryPlanReport, MemoryPlanRequest, ModelSource, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+
+/** Decode steps per run the generator takes on each backend (src/generate/generator.ts). */
+const STEPS_PER_RUN: Record<string, number> = { webgpu: 8, wasm: 16 };
+
+/** The fastest memory plan of a run within its budget; throws MemoryBudgetError when none fits. */
+function runPlan(model: Gemma3Config, config: GRPOConfig, request: Pick<TrainingRequest, 'backend' | 'gpuMemoryBudget'>): MemoryPlan {
+  return planGrpoStep(model, config, request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET, STEPS_PER_RUN[request.backend] ?? 8);
+}
 
 export interface TrainerEnvironment {
   openModel(source: ModelSource, onProgress: (e: ProgressEvent) => void): Promise<OpenedModel>;
+  /** The model's config alone (a hub model's config.json, without its weights). */
+  modelConfig(source: ModelSource): Promise<Gemma3Config>;
   modelCacheStatus(source: ModelSource): Promise<ModelCacheStatus>;
   readDataset(source: DatasetSource, onProgress: (e: ProgressEvent) => void): Promise<ParsedRows>;
   sqlWorkerFactory: WorkerFactory;
@@ -105,6 +118,8 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
       warmup = w.config;
     }
   }
+  const budget = request.gpuMemoryBudget;
+  if (budget !== undefined && !(typeof budget === 'number' && Number.isFinite(budget) && budget > 0)) problems.push(`gpuMemoryBudget must be a positive number of bytes, got ${JSON.stringify(budget)}`);
   if (!isTrainingMode(request.mode)) problems.push(`mode must be 'lora', 'hints' or 'both', got ${JSON.stringify(request.mode)}`);
   if (request.backend !== 'webgpu' && request.backend !== 'wasm') problems.push(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(request.backend)}`);
   else if (request.backend === 'webgpu' && !env.hasWebGPU()) problems.push('backend webgpu: WebGPU is not available here (use a browser with WebGPU, or the wasm backend)');
@@ -135,6 +150,8 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
 export class TrainerService implements TrainerApi, DashboardExtrasApi {
   private active = false;
   private run: LoadedRun | null = null;
+  /** The budget of the running (or last) run, for gpuMemoryUse. */
+  private budget: number | null = null;
   private hintStore = new HintStore();
   private pendingAdapter: ExportedAdapter | null = null;
   private storage: Promise<CheckpointStorage> | null = null;
@@ -202,6 +219,10 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       const rewards = new RewardRegistry((resume ? resume.rewards : request.rewards).map((r) => ({ reward: rewardByName(r.name), weight: r.weight })));
       if (resume && resume.mode !== request.mode) emit({ type: 'warning', step: resume.step, message: `resuming in the checkpoint's mode '${resume.mode}' (the request asked for '${request.mode}')` });
 
+      this.budget = request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET;
+      gpuMemory.resetPeak();
+      // Refused before anything large is downloaded when no plan fits the budget.
+      runPlan(await this.env.modelConfig(request.model), config, request);
       const model = await this.env.openModel(request.model, emit);
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
@@ -217,9 +238,19 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
         : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), prompts, onProgress: emit });
       emit({ type: 'dataset', ...data.report });
 
-      const { adapter, config: runConfig, adapterConfig } = await this.initialAdapter(model, config, resume, emit);
+      const initial = await this.initialAdapter(model, config, resume, emit);
+      const { adapter, adapterConfig } = initial;
+      const plan = runPlan(model.config, initial.config, request);
+      const runConfig = withPlan(initial.config, plan);
+      if (runConfig.per_device_train_batch_size !== initial.config.per_device_train_batch_size) {
+        emit({
+          type: 'warning',
+          step: 0,
+          message: `memory plan: per_device_train_batch_size ${plan.microBatch} x gradient_accumulation_steps ${plan.accumulationSteps} (asked ${initial.config.per_device_train_batch_size} x ${initial.config.gradient_accumulation_steps}), loss head in chunks of ${plan.chunkRows} rows: ${formatGiB(plan.total)} planned within the ${formatGiB(plan.budget)} GPU memory budget`,
+        });
+      }
       const store = await TensorStore.create(request.backend);
-      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter) }, (done, total) =>
+      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter), chunkRows: plan.chunkRows }, (done, total) =>
         emit({ type: 'progress', label: `loading ${model.modelId} onto ${request.backend}`, done, total, unit: 'tensors' }),
       );
       if (resume) restoreLora(runner, resume);
@@ -419,6 +450,25 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
 
   modelCacheStatus(source: ModelSource): Promise<ModelCacheStatus> {
     return this.env.modelCacheStatus(source);
+  }
+
+  async memoryPlan(request: MemoryPlanRequest): Promise<MemoryPlanReport> {
+    const v = validateConfig((request.config ?? {}) as Record<string, unknown>);
+    const problems = [...v.errors];
+    const budget = request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET;
+    if (!(typeof budget === 'number' && Number.isFinite(budget) && budget > 0)) problems.push(`gpuMemoryBudget must be a positive number of bytes, got ${JSON.stringify(budget)}`);
+    if (problems.length) throw new RequestError(problems);
+    const model = await this.env.modelConfig(request.model);
+    try {
+      return { budget, plan: runPlan(model, v.config, request), refusal: null, smallest: null };
+    } catch (e) {
+      if (e instanceof MemoryBudgetError) return { budget, plan: null, refusal: e.message, smallest: e.smallest };
+      throw e;
+    }
+  }
+
+  async gpuMemoryUse(): Promise<GpuMemoryUse> {
+    return { live: gpuMemory.live, peak: gpuMemory.peak, budget: this.budget };
   }
 
   async playgroundStatus(): Promise<PlaygroundStatus> {

@@ -8,6 +8,7 @@ import type { SFTConfigInput } from '../sft/config';
 import type { TrainingMode } from '../hints/config';
 import type { PolicyHint } from '../hints/types';
 import type { Backend } from '../runtime/ort';
+import type { MemoryPlan } from '../model/memory-plan';
 
 export type { MetricsRow, TrainingMode };
 
@@ -55,6 +56,35 @@ export interface TrainingRequest {
    * defaults to the run's, so that warm-up and GRPO see the same prompts.
    */
   warmup?: SFTConfigInput;
+  /**
+   * GPU memory the run may use, in bytes (default DEFAULT_GPU_MEMORY_BUDGET, 6 GiB). The run takes
+   * the fastest plan within it (per_device_train_batch_size at most the one asked for, with
+   * gradient_accumulation_steps keeping completions per step, and the loss-head chunk rows), and
+   * is refused before anything is downloaded when even the smallest plan does not fit.
+   */
+  gpuMemoryBudget?: number;
+}
+
+/** What memoryPlan is asked about: a run's model, settings, backend and budget. */
+export type MemoryPlanRequest = Pick<TrainingRequest, 'model' | 'config' | 'backend' | 'gpuMemoryBudget'>;
+
+/** The memory plan of a request: the plan the run would take, or why none fits. */
+export interface MemoryPlanReport {
+  budget: number;
+  /** The plan (terms in bytes); null when refused. */
+  plan: MemoryPlan | null;
+  /** Why no plan fits (the smallest plan and what dominates it); null when one fits. */
+  refusal: string | null;
+  /** The smallest plan, when refused. */
+  smallest: MemoryPlan | null;
+}
+
+/** GPU memory in use now (every buffer on the engine's device), the peak since the run started, and the run's budget. */
+export interface GpuMemoryUse {
+  live: number;
+  peak: number;
+  /** The running (or last) run's budget; null before any run. */
+  budget: number | null;
 }
 
 export type TrainingPhase = 'idle' | 'loading' | 'warming-up' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
@@ -243,6 +273,10 @@ export interface TrainerApi {
   exportHints(): Promise<string>;
   importHints(json: string): Promise<void>;
   editHint(id: string, change: Partial<Pick<HintRecord, 'description' | 'weight' | 'pinned'>> | 'delete'): Promise<HintRecord[]>;
+  /** The memory plan a run with these settings would take (reads the model's config.json only). */
+  memoryPlan(request: MemoryPlanRequest): Promise<MemoryPlanReport>;
+  /** GPU memory in use now, against the run's budget (the GPU panel polls it). */
+  gpuMemoryUse(): Promise<GpuMemoryUse>;
   /** Whether the playground can generate now (a model is loaded by a run that is not busy). */
   playgroundStatus(): Promise<PlaygroundStatus>;
   /**

@@ -196,6 +196,15 @@ export const tests = [
       assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 2 prompts × 4 completions = 8; 3 steps/);
       assert.equal(await page.getByTestId('backend').inputValue(), 'webgpu');
 
+      // The memory plan before Train: the engine plans from the model's config; a budget too small is refused with the reason.
+      await page.getByTestId('gpu-memory-budget').fill('0.000001');
+      await page.getByTestId('memory-plan-check').click();
+      assert.match(await page.getByTestId('memory-plan-refusal').innerText(), /GPU memory budget 0\.00 GiB is too small: even one completion per pass/);
+      await page.getByTestId('gpu-memory-budget').fill('');
+      await page.getByTestId('memory-plan-check').click();
+      assert.match(await page.getByTestId('memory-plan-summary').innerText(), /^per_device_train_batch_size 8 × gradient_accumulation_steps 1, loss head in chunks of 512 rows: [\d.]+ MiB of the 6\.00 GiB budget$/);
+      assert.ok((await page.getByTestId('memory-plan-terms').locator('tr').count()) > 10, 'the plan lists its terms');
+
       trainStarted = Date.now();
       await page.getByTestId('train').click();
       assert.equal(await page.getByTestId('start-problems').count(), 0, 'the setup was refused');
@@ -364,6 +373,8 @@ export const tests = [
       await page.keyboard.press('End');
       assert.equal(await page.getByTestId('tab-system').getAttribute('aria-selected'), 'true');
       await page.getByTestId('tabpanel-system').getByTestId('gpu-panel').waitFor();
+      // The run's GPU memory against its budget (the default, 6 GiB).
+      assert.match(await page.getByTestId('gpu-memory-text').innerText(), /^[\d.]+ (MiB|GiB) of the 6\.00 GiB budget; peak [\d.]+ (MiB|GiB)/);
       await page.keyboard.press('Home');
       assert.equal(await page.getByTestId('tab-live').getAttribute('aria-selected'), 'true');
 

@@ -13,13 +13,13 @@ import type { Backend } from '../../src/runtime/ort';
 import { loadRefWeights, refLoraFromAdapter } from '../reference/gemma3-ref';
 import { FIXTURE } from './fixture-parity';
 
-export async function loadFixture(backend: Backend, options: { trainable?: Trainable } = {}) {
+export async function loadFixture(backend: Backend, options: { trainable?: Trainable; chunkRows?: number } = {}) {
   const cfg = parseGemma3Config(JSON.parse(await readFile(path.join(FIXTURE, 'config.json'), 'utf8')));
   const model = await SafetensorsReader.open(await openFileSource(path.join(FIXTURE, 'model.safetensors')));
   const adapterReader = await SafetensorsReader.open(await openFileSource(path.join(FIXTURE, 'adapter/adapter_model.safetensors')));
   const adapter = await readLoraAdapter(JSON.parse(await readFile(path.join(FIXTURE, 'adapter/adapter_config.json'), 'utf8')), adapterReader, cfg);
   const store = await TensorStore.create(backend);
-  const runner = await Gemma3Runner.load(cfg, model, store, { lora: loraSpecOf(adapter), trainable: options.trainable });
+  const runner = await Gemma3Runner.load(cfg, model, store, { lora: loraSpecOf(adapter), trainable: options.trainable, chunkRows: options.chunkRows });
   adapter.tensors.forEach((mods, l) => {
     for (const m of LORA_MODULES) {
       if (!mods[m]) continue;

@@ -9,6 +9,7 @@ import { useAppStore } from '../store-context';
 import { isActive } from '../training-state';
 import { useMemo } from 'react';
 import { validateWarmup, WARMUP_FIELDS } from '../warmup-form';
+import { MemoryPlanSettings } from './MemoryPlanSettings';
 
 export function SettingsPanel() {
   const form = useAppStore((s) => s.setup.settings);
@@ -45,6 +46,7 @@ export function SettingsPanel() {
         ))}
         <WarmupSettings />
       </fieldset>
+      <MemoryPlanSettings />
     </Panel>
   );
 }

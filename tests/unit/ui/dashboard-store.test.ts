@@ -48,6 +48,10 @@ function fakeTrainer(overrides: Partial<DashboardEngine> = {}) {
     modelCacheStatus: async () => {
       throw new EngineMethodMissingError('modelCacheStatus');
     },
+    memoryPlan: async () => {
+      throw new EngineMethodMissingError('memoryPlan');
+    },
+    gpuMemoryUse: async () => ({ live: 0, peak: 0, budget: null }),
     playgroundStatus: async () => ({ model: null, adapter: false, blocked: 'no model is loaded: train or load a model first', maxPromptLength: null }),
     playground: async () => {
       throw new Error('no model is loaded: train or load a model first');
