@@ -89,6 +89,8 @@ export function toPortableModelProto(graph: Graph, twin: Graph, options: Portabl
     return t.shape.map((d, i) => {
       if (d === u.shape[i]) return d;
       const name = nameOf(d, u.shape[i]);
+      // An output's derived dim (e.g. 2·sequence) needs no name of its own: a symbol of its own says "dynamic".
+      if (!name && role === 'output') return `${t.name}_dim${i}`;
       if (!name) throw new GraphError(`portable ONNX: ${role} ${t.name} axis ${i} is dynamic (${d} vs ${u.shape[i]}) but matches no named dim`);
       return name;
     });
