@@ -5,7 +5,7 @@
  *                    [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
  *                    [--warmup-steps N] [--warmup-set key=value ...]
  *                    [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id]
- *                    [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL] [--save-merged]
+ *                    [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL] [--save-merged] [--save-onnx]
  *
  * WebGPU in Node comes from dawn.node; on a machine without a GPU adapter the command restarts
  * itself on SwiftShader (the CPU Vulkan of Debian's chromium package), as the parity CLI does.
@@ -40,7 +40,7 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
   [--warmup-steps N] [--warmup-set key=value ...]
   [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL]
-  [--save-merged] [--gpu-memory-budget GiB]
+  [--save-merged] [--save-onnx] [--gpu-memory-budget GiB]
 
   --endpoint URL        the hub's base URL for hub models and datasets: a mirror (default: $HF_ENDPOINT, else https://huggingface.co)
   defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
@@ -49,6 +49,7 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
   --gpu-memory-budget G GPU memory the run may use, in GiB (default 6): the run takes the largest per_device_train_batch_size
                         (at most the one asked for) and loss-head chunk that fit, and is refused when even the smallest does not
   --save-merged         also write <out>/merged/: the adapter merged into the base weights (config, tokenizer, model.safetensors)
+  --save-onnx           also write <out>/transformersjs/: the merged model for transformers.js (onnx/model.onnx, config, tokenizer)
   --warmup-set k=v      a warm-up setting under TRL SFTConfig's names (learning_rate, per_device_train_batch_size, ...)
 
   --dataset synthetic   the seeded synthetic Text-to-SQL corpus: --synthetic-size questions (default ${SYNTHETIC_DEFAULTS.size},
@@ -87,6 +88,7 @@ interface CliOptions {
   saveMerged: boolean;
   /** Bytes; undefined for the default. */
   gpuMemoryBudget?: number;
+  saveOnnx: boolean;
 }
 
 function parseValue(text: string): unknown {
@@ -102,12 +104,17 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
   const sets: string[] = [];
   const warmupSets: string[] = [];
   let saveMerged = false;
+  let saveOnnx = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') throw new UsageError(USAGE);
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
     if (a === '--save-merged') {
       saveMerged = true;
+      continue;
+    }
+    if (a === '--save-onnx') {
+      saveOnnx = true;
       continue;
     }
     const value = argv[i + 1];
@@ -199,6 +206,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     ...(warmup ? { warmup: warmup as SFTConfigInput } : {}),
     saveMerged,
     ...(budgetGiB !== undefined ? { gpuMemoryBudget: budgetGiB * 2 ** 30 } : {}),
+    saveOnnx,
   };
 }
 
@@ -319,9 +327,20 @@ async function main(): Promise<number> {
       process.stderr.write('\n');
       for (const f of merged.files) if (f.data instanceof Uint8Array) await writeFile(path.join(o.out, 'merged', f.name), f.data);
     }
+    if (o.saveOnnx) {
+      // The environment writes transformersjs/onnx/* itself; config and tokenizer files come back in memory.
+      let shown = 0;
+      const exported = await service.exportOnnxModel('fp32', (e) => {
+        if (Date.now() - shown < 1000 && e.done < e.total) return;
+        shown = Date.now();
+        process.stderr.write(`\r${e.label}: ${(e.done / 2 ** 20).toFixed(1)} / ${(e.total / 2 ** 20).toFixed(1)} MiB`);
+      });
+      process.stderr.write('\n');
+      for (const f of exported.files) if (f.data instanceof Uint8Array) await writeFile(path.join(o.out, 'transformersjs', f.name), f.data);
+    }
   }
   await service.release();
-  console.error(`${outcome.status} at step ${outcome.step}; wrote ${path.relative(process.cwd(), o.out) || '.'}/{metrics.jsonl,metrics.csv,eval.jsonl${exported ? `,adapter_config.json,adapter_model.safetensors${o.mode !== 'lora' ? ',hints.json' : ''}${o.saveMerged ? ',merged/' : ''}` : ''},checkpoints/}`);
+  console.error(`${outcome.status} at step ${outcome.step}; wrote ${path.relative(process.cwd(), o.out) || '.'}/{metrics.jsonl,metrics.csv,eval.jsonl${exported ? `,adapter_config.json,adapter_model.safetensors${o.mode !== 'lora' ? ',hints.json' : ''}${o.saveMerged ? ',merged/' : ''}${o.saveOnnx ? ',transformersjs/' : ''}` : ''},checkpoints/}`);
   return outcome.status === 'finished' ? 0 : outcome.status === 'stopped' ? 130 : 1;
 }
 

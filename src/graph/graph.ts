@@ -24,6 +24,8 @@ export interface OpParams {
   Exp: Record<string, never>;
   Log: Record<string, never>;
   Tanh: Record<string, never>;
+  Cos: Record<string, never>;
+  Sin: Record<string, never>;
   Erf: Record<string, never>;
   Neg: Record<string, never>;
   Reciprocal: Record<string, never>;
@@ -104,7 +106,14 @@ export class Graph {
   private readonly names = new Set<string>();
   private readonly scopes: string[] = [];
 
-  constructor(readonly name = 'graph') {}
+  /**
+   * `portable`: the graph is for any ONNX runtime (an exported model), not only our WebGPU sessions,
+   * so int64 tensors (transformers.js feeds token ids and masks as int64) may be cast.
+   */
+  constructor(
+    readonly name = 'graph',
+    readonly options: { portable?: boolean } = {},
+  ) {}
 
   /** Runs `fn` with node names prefixed by `scope/`, so errors and profiles say where a node came from. */
   scope<T>(scope: string, fn: () => T): T {

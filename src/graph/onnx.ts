@@ -13,7 +13,7 @@ export const OPSET = 18;
 const IR_VERSION = 8;
 
 type AttrType = 'INT' | 'INTS';
-interface Attr {
+export interface Attr {
   name: string;
   type: AttrType;
   value: number | number[];
@@ -62,8 +62,8 @@ export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Arra
   return bytes;
 }
 
-function valueInfo(name: string, dtype: DType, shape: readonly number[]) {
-  return { name, type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim: shape.map((d) => ({ dimValue: d })) } } } };
+function valueInfo(name: string, dtype: DType, shape: readonly (number | string)[]) {
+  return { name, type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
 }
 
 function tensorProto(name: string, values: ArrayLike<number>, dtype: DType, shape: readonly number[]) {
@@ -84,20 +84,87 @@ export function liveNodes(graph: Graph, wanted: readonly Tensor[] = graph.output
   return live.reverse();
 }
 
-export function toModelProto(graph: Graph): Uint8Array {
+/** A graph input stored in the model as an initializer (an exported model's weights). */
+export type InitializerData =
+  | { bytes: Uint8Array }
+  /** In an external data file beside the model (ONNX's external data, for models past protobuf's 2 GB). */
+  | { external: { location: string; offset: number; length: number } };
+
+/** How a graph becomes a model other runtimes load (see onnx-portable.ts); default: every shape static. */
+export interface SerializeOptions {
+  /** Declared dims of a graph input or output: a number, or a symbolic name for a dynamic axis. */
+  dims?(t: Tensor, role: 'input' | 'output'): (number | string)[];
+  /**
+   * The int64 shape input of a Reshape or Expand: a name of a tensor made by `prelude`, or
+   * undefined for the static shape (`values`, which may hold ONNX's 0 / -1 for a Reshape).
+   */
+  shapeInput?(n: Node): { name?: string; values?: number[] };
+  /** Nodes (and their small initializers) placed before the graph's own: shape computations. */
+  prelude?: { nodes: ReturnType<typeof nodeProto>[]; initializers: ReturnType<typeof tensorProto>[] };
+  /** Graph inputs that become initializers, by name, with their data. */
+  initializers?: ReadonlyMap<string, InitializerData>;
+  /** Marks the model's metadata (producer name etc. stay). */
+  docString?: string;
+}
+
+/** A node proto from its parts (for prelude nodes). */
+export function nodeProto(name: string, opType: string, input: string[], output: string[], attrs: Attr[] = []) {
+  return {
+    name,
+    opType,
+    input,
+    output,
+    attribute: attrs.map((a) =>
+      a.type === 'INT'
+        ? { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.value as number }
+        : { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value as number[] },
+    ),
+  };
+}
+
+/** An int64 initializer (for prelude nodes). */
+export const int64Tensor = (name: string, values: number[], shape: number[] = [values.length]) => tensorProto(name, values, 'int64', shape);
+
+export function toModelProto(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   if (graph.outputs.length === 0) throw new GraphError(`graph ${graph.name} has no outputs`);
   const nodes = liveNodes(graph);
-  const initializers: ReturnType<typeof tensorProto>[] = [];
+  const initializers: object[] = [];
   const used = new Set<number>();
   for (const n of nodes) for (const t of n.inputs) used.add(t.id);
   for (const c of graph.constants) if (used.has(c.id)) initializers.push(tensorProto(c.name, c.data!, c.dtype, c.shape));
+  const weights = options.initializers ?? new Map<string, InitializerData>();
+  for (const { tensor: t } of graph.inputs) {
+    const w = weights.get(t.name);
+    if (!w) continue;
+    if ('bytes' in w) {
+      if (w.bytes.byteLength !== t.size * BYTES_PER_ELEMENT[t.dtype]) throw new GraphError(`initializer ${t.name}: ${w.bytes.byteLength} bytes for ${t}`);
+      initializers.push({ name: t.name, dataType: ONNX_DTYPE[t.dtype], dims: [...t.shape], rawData: w.bytes });
+    } else {
+      const { location, offset, length } = w.external;
+      initializers.push({
+        name: t.name,
+        dataType: ONNX_DTYPE[t.dtype],
+        dims: [...t.shape],
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: location },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(length) },
+        ],
+      });
+    }
+  }
 
   const int64Input = (n: Node, suffix: string, values: number[]) => {
     const name = `${n.name}/${suffix}`;
     initializers.push(tensorProto(name, values, 'int64', [values.length]));
     return name;
   };
-
+  const shapeInput = (n: Node, values: number[]) => {
+    const custom = options.shapeInput?.(n);
+    if (custom?.name) return custom.name;
+    return int64Input(n, 'shape', custom?.values ?? values);
+  };
   const nodeProtos = nodes.map((n) => {
     const inputs = n.inputs.map((t: Tensor) => t.name);
     const attrs: Attr[] = [];
@@ -121,10 +188,8 @@ export function toModelProto(graph: Graph): Uint8Array {
         attrs.push({ name: 'perm', type: 'INTS', value: p.perm as number[] });
         break;
       case 'Reshape':
-        inputs.push(int64Input(n, 'shape', p.shape as number[]));
-        break;
       case 'Expand':
-        inputs.push(int64Input(n, 'shape', p.shape as number[]));
+        inputs.push(shapeInput(n, p.shape as number[]));
         break;
       case 'Slice':
         inputs.push(int64Input(n, 'starts', p.starts as number[]), int64Input(n, 'ends', p.ends as number[]), int64Input(n, 'axes', p.axes as number[]));
@@ -167,29 +232,21 @@ export function toModelProto(graph: Graph): Uint8Array {
       default:
         break;
     }
-    return {
-      name: n.name,
-      opType,
-      input: inputs,
-      output: n.outputs.map((t) => t.name),
-      attribute: attrs.map((a) =>
-        a.type === 'INT'
-          ? { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.value as number }
-          : { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value as number[] },
-      ),
-    };
+    return nodeProto(n.name, opType, inputs, n.outputs.map((t) => t.name), attrs);
   });
 
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'webgrpo',
+    docString: options.docString,
     opsetImport: [{ domain: '', version: OPSET }],
     graph: {
       name: graph.name,
-      node: nodeProtos,
-      initializer: initializers,
-      input: graph.inputs.map((i) => valueInfo(i.tensor.name, i.tensor.dtype, i.tensor.shape)),
-      output: graph.outputs.map((t) => valueInfo(t.name, t.dtype, t.shape)),
+      node: [...(options.prelude?.nodes ?? []), ...nodeProtos],
+      // The prelude's initializers are read last: its shape computations are made while nodes serialise.
+      initializer: [...initializers, ...(options.prelude?.initializers ?? [])],
+      input: graph.inputs.filter((i) => !weights.has(i.tensor.name)).map((i) => valueInfo(i.tensor.name, i.tensor.dtype, options.dims?.(i.tensor, 'input') ?? i.tensor.shape)),
+      output: graph.outputs.map((t) => valueInfo(t.name, t.dtype, options.dims?.(t, 'output') ?? t.shape)),
     },
   });
   return onnx.ModelProto.encode(model).finish();

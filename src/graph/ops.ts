@@ -29,6 +29,8 @@ export const GPU_DTYPES: Record<OpType, DType[]> = {
   Exp: FLOATS,
   Log: FLOATS,
   Tanh: FLOATS,
+  Cos: FLOATS,
+  Sin: FLOATS,
   Erf: FLOATS,
   Neg: NUMERIC,
   Reciprocal: FLOATS,
@@ -104,7 +106,7 @@ export const equal = (a: Operand, b: Operand) => compare('Equal', a, b);
 export const less = (a: Operand, b: Operand) => compare('Less', a, b);
 export const greater = (a: Operand, b: Operand) => compare('Greater', a, b);
 
-function unary(op: 'Sqrt' | 'Exp' | 'Log' | 'Tanh' | 'Erf' | 'Neg' | 'Reciprocal' | 'Sigmoid', x: Tensor): Tensor {
+function unary(op: 'Sqrt' | 'Exp' | 'Log' | 'Tanh' | 'Cos' | 'Sin' | 'Erf' | 'Neg' | 'Reciprocal' | 'Sigmoid', x: Tensor): Tensor {
   checkDtype(op, x);
   return node(op, [x], NO_PARAMS, x.dtype, x.shape);
 }
@@ -112,6 +114,8 @@ export const sqrt = (x: Tensor) => unary('Sqrt', x);
 export const exp = (x: Tensor) => unary('Exp', x);
 export const log = (x: Tensor) => unary('Log', x);
 export const tanh = (x: Tensor) => unary('Tanh', x);
+export const cos = (x: Tensor) => unary('Cos', x);
+export const sin = (x: Tensor) => unary('Sin', x);
 export const erf = (x: Tensor) => unary('Erf', x);
 export const neg = (x: Tensor) => unary('Neg', x);
 export const reciprocal = (x: Tensor) => unary('Reciprocal', x);
@@ -319,7 +323,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function cast(x: Tensor, to: DType): Tensor {
-  checkDtype('Cast', x);
+  // int64 inputs of an exported model (token ids, masks) are cast to int32 / float32 first thing.
+  checkDtype('Cast', x, x.graph.options.portable ? [...ANY_DATA, 'int64'] : ANY_DATA);
   if (!ANY_DATA.includes(to)) throw new GraphError(`Cast(${x}): target ${to} does not run on the WebGPU EP`);
   if (x.dtype === to) return x;
   return node('Cast', [x], { to }, to, x.shape);

@@ -182,10 +182,15 @@ export const STORAGE_MARGIN_BYTES = 16 * MiB;
  * Why `bytes` cannot be written into storage with this estimate (navigator.storage.estimate()), or
  * null when it fits or the browser does not say.
  */
-export function storageShortfall(bytes: number, estimate: { quota?: number; usage?: number }): string | null {
+export function storageShortfall(
+  bytes: number,
+  estimate: { quota?: number; usage?: number },
+  what = 'the merged model',
+  instead = 'merge on the command line with npm run merge-adapter',
+): string | null {
   const { quota, usage } = estimate;
   if (quota === undefined || usage === undefined) return null;
   const free = Math.max(0, quota - usage);
   if (bytes + STORAGE_MARGIN_BYTES <= free) return null;
-  return `the merged model needs ${sizeText(bytes)} of browser storage but only ${sizeText(free)} is free (quota ${sizeText(quota)}, ${sizeText(usage)} in use): free space (clear cached models or site data) or merge on the command line with npm run merge-adapter`;
+  return `${what} needs ${sizeText(bytes)} of browser storage but only ${sizeText(free)} is free (quota ${sizeText(quota)}, ${sizeText(usage)} in use): free space (clear cached models or site data) or ${instead}`;
 }

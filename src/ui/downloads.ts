@@ -33,6 +33,14 @@ export function mergedModelFiles(model: ExportedModel): DownloadFile[] {
   return model.files.map((f) => ({ name: f.name, type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream', data: f.data }));
 }
 
+/**
+ * A transformers.js export's files: a download cannot make folders, so onnx/<file> is saved as
+ * <file> (the notice says to put it back under onnx/).
+ */
+export function onnxModelFiles(model: ExportedModel): DownloadFile[] {
+  return model.files.map((f) => ({ name: f.name.split('/').pop()!, type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream', data: f.data }));
+}
+
 export function hintsFile(json: string): DownloadFile {
   return { name: 'hints.json', type: 'application/json', data: json };
 }

@@ -11,7 +11,7 @@ import type { Backend, EngineApi, GpuStatus, SmokeResult } from '../worker/api';
 import { EngineMethodMissingError, type DashboardEngine } from '../worker/engine-client';
 import type { CheckpointInfo, ExportedAdapter, GpuMemoryUse, HintRecord, MemoryPlanReport, TrainerApi, TrainingMode } from '../worker/training-api';
 import { parseBudgetGiB } from './memory-view';
-import { adapterFiles, hintsFile, mergedModelFiles, metricsFile, type DownloadFile, type MetricsFormat } from './downloads';
+import { adapterFiles, hintsFile, mergedModelFiles, metricsFile, onnxModelFiles, type DownloadFile, type MetricsFormat } from './downloads';
 import {
   buildTrainingRequest,
   datasetSourceOf,
@@ -126,6 +126,10 @@ interface RunSlice {
   /** Bytes of the merged model written so far while "Download merged model" works; null otherwise. */
   mergeProgress: { done: number; total: number } | null;
   exportMergedModel(): Promise<void>;
+  /** Bytes of weights written so far while "Download for transformers.js" works; null otherwise. */
+  onnxProgress: { done: number; total: number } | null;
+  /** The adapter merged into the base and exported for transformers.js (ONNX + config + tokenizer), downloaded. */
+  exportOnnxModel(dtype: 'fp32' | 'fp16'): Promise<void>;
   importAdapter(files: ExportedAdapter): Promise<void>;
   exportHints(): Promise<void>;
   importHints(json: string): Promise<void>;
@@ -205,7 +209,7 @@ export function nextFrameOrTimeout(flush: () => void): void {
 /** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
 function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
   const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
-  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'memoryPlan', 'gpuMemoryUse', 'playgroundStatus', 'playground'] as const;
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'exportOnnxModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'memoryPlan', 'gpuMemoryUse', 'playgroundStatus', 'playground'] as const;
   const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
   for (const name of names) {
     const fn = (engine as unknown as Record<string, unknown>)[name];
@@ -492,6 +496,23 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         if (model) {
           for (const file of mergedModelFiles(model)) download(file);
           notify('info', `Merged model saved as ${model.files.length} files (${(model.bytes / 2 ** 20).toFixed(1)} MiB): put them in one folder and load it with AutoModelForCausalLM.from_pretrained.`);
+        }
+      },
+
+      onnxProgress: null,
+
+      async exportOnnxModel(dtype) {
+        if (get().onnxProgress) return;
+        set({ onnxProgress: { done: 0, total: 0 } });
+        const model = await attempt('Exporting for transformers.js', () => engine.exportOnnxModel(dtype, (e) => set({ onnxProgress: { done: e.done, total: e.total } })));
+        set({ onnxProgress: null });
+        if (model) {
+          for (const file of onnxModelFiles(model)) download(file);
+          const onnx = model.files.filter((f) => f.name.startsWith('onnx/')).map((f) => f.name.slice(5));
+          notify(
+            'info',
+            `Saved for transformers.js as ${model.files.length} files (${(model.bytes / 2 ** 20).toFixed(1)} MiB): put them in one folder with ${onnx.join(' and ')} in its onnx/ subfolder, then load it with AutoModelForCausalLM.from_pretrained (dtype '${dtype}').`,
+          );
         }
       },
 

@@ -61,6 +61,7 @@ export function startEngine(): DashboardEngine {
     listCheckpoints: () => trainer('listCheckpoints', () => remote.listCheckpoints()),
     exportAdapter: () => trainer('exportAdapter', () => remote.exportAdapter()),
     exportMergedModel: (onProgress) => trainer('exportMergedModel', () => remote.exportMergedModel(onProgress ? Comlink.proxy(onProgress) : undefined)),
+    exportOnnxModel: (dtype, onProgress) => trainer('exportOnnxModel', () => remote.exportOnnxModel(dtype, onProgress ? Comlink.proxy(onProgress) : undefined)),
     importAdapter: (files) => trainer('importAdapter', () => remote.importAdapter(files)),
     exportHints: () => trainer('exportHints', () => remote.exportHints()),
     importHints: (json) => trainer('importHints', () => remote.importHints(json)),

@@ -32,6 +32,10 @@ const engine: DashboardEngine = {
     const model = await trainer.exportMergedModel(onProgress && ((e) => void Promise.resolve(onProgress(e)).catch(() => undefined)));
     return Comlink.transfer(model, model.files.flatMap((f) => (f.data instanceof Uint8Array ? [f.data.buffer as ArrayBuffer] : [])));
   },
+  exportOnnxModel: async (dtype, onProgress) => {
+    const model = await trainer.exportOnnxModel(dtype, onProgress && ((e) => void Promise.resolve(onProgress(e)).catch(() => undefined)));
+    return Comlink.transfer(model, model.files.flatMap((f) => (f.data instanceof Uint8Array ? [f.data.buffer as ArrayBuffer] : [])));
+  },
   importAdapter: (files) => trainer.importAdapter(files),
   exportHints: () => trainer.exportHints(),
   importHints: (json) => trainer.importHints(json),

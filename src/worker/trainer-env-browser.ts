@@ -15,6 +15,7 @@ import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
 import { checkedGemma3Config, MODEL_TEXT_FILES, openHubModel, readHubConfig } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
 import { opfsMergedWeightsSink } from '../model/merge-opfs';
+import { opfsOnnxExportSinks } from '../model/onnx-export-opfs';
 
 const REVISION = 'main';
 
@@ -99,6 +100,7 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
     sqlWorkerFactory: browserWorkerFactory,
     checkpointStorage: () => IndexedDbCheckpointStorage.open(),
     mergedWeightsSink: (bytes) => opfsMergedWeightsSink(bytes),
+    onnxExportSinks: (bytes) => opfsOnnxExportSinks(bytes),
     hasWebGPU: () => Boolean((self.navigator as Navigator & { gpu?: unknown }).gpu),
     // A Gemma-3-1B rank-8 checkpoint is ~80 MB (LoRA + AdamW moments): keep the origin's quota in check.
     keepCheckpoints: 3,

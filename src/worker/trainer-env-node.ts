@@ -35,6 +35,8 @@ export interface NodeEnvironmentOptions {
   sqlWorkers?: number;
   /** Where a merged model's weights are written (default: <checkpointDir>/../merged). */
   mergedDir?: string;
+  /** Where a transformers.js export's ONNX files are written (default: <checkpointDir>/../transformersjs). */
+  onnxDir?: string;
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -114,6 +116,7 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
     sqlWorkerFactory: nodeWorkerFactory,
     checkpointStorage: async () => new NodeCheckpointStorage(o.checkpointDir),
     mergedWeightsSink: () => fileMergedWeightsSink(path.join(o.mergedDir ?? path.join(o.checkpointDir, '..', 'merged'), 'model.safetensors')),
+    onnxExportSinks: async () => (file) => fileMergedWeightsSink(path.join(o.onnxDir ?? path.join(o.checkpointDir, '..', 'transformersjs'), file)),
     hasWebGPU: () => typeof navigator !== 'undefined' && Boolean((navigator as Navigator & { gpu?: unknown }).gpu),
     evalExamples: o.evalExamples,
     sqlWorkers: o.sqlWorkers,

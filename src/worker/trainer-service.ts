@@ -14,6 +14,7 @@ import { decodeCheckpoint, type CheckpointState, type CheckpointStorage } from '
 import { validateConfig, type GRPOConfig, resolveRewardWeights } from '../grpo/config';
 import { adapterMismatch, applyAdapter, exportAdapter, exportConfig, readAdapterFiles, runnerAdapter } from '../grpo/export';
 import { MERGED_COPIED_FILES, planMerge, writeMergedWeights, type MergedWeightsSink } from '../model/merge';
+import { exportConfigJson, ONNX_COPIED_FILES, planOnnxExport, writeOnnxModel, type OnnxDtype, type OpenSink } from '../model/onnx-export';
 import { Rng } from '../grpo/rng';
 import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
 import { isTrainingMode } from '../hints/config';
@@ -65,6 +66,11 @@ export interface TrainerEnvironment {
   keepCheckpoints?: number;
   /** Where a merged model's weights are written; refuses (before writing) when `byteLength` will not fit. */
   mergedWeightsSink?(byteLength: number): Promise<MergedWeightsSink>;
+  /**
+   * Where a transformers.js export's files go: refuses (before writing) when `expectedBytes` will not
+   * fit; the opener it returns is called once per file with its exact size.
+   */
+  onnxExportSinks?(expectedBytes: number): Promise<OpenSink>;
 }
 
 export class RequestError extends Error {
@@ -396,6 +402,35 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       throw e;
     }
     return { files: [{ name: 'model.safetensors', data: weights }, ...extras], bytes: total };
+  }
+
+  /**
+   * The run's adapter merged into the base and exported for transformers.js (an ONNX decoder with KV
+   * cache, see model/onnx-export.ts): the ONNX file(s) written through the environment's sinks
+   * (checked for space first), config.json with transformers.js's section, the generation config and
+   * tokenizer files alongside. File names are relative to the model folder (`onnx/model.onnx`).
+   */
+  async exportOnnxModel(dtype: OnnxDtype, onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
+    const run = this.run;
+    if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
+    if (this.active) throw new Error('a run is in progress: stop it (or let it finish) before exporting, so the adapter does not change while it is read');
+    const { model } = run;
+    if (!this.env.onnxExportSinks || !model.readFile) throw new Error('exporting for transformers.js is not available here: this environment cannot write the files');
+    const configBytes = await model.readFile('config.json');
+    if (!configBytes) throw new Error(`the model ${model.modelId} has no config.json to export`);
+    const adapter = await runnerAdapter(run.runner, exportConfig(run.runner, { baseModelNameOrPath: model.baseModelNameOrPath, config: run.adapterConfig }));
+    const plan = planOnnxExport(model.config, model.weights, { dtype, adapter });
+    const extras: ExportedModelFile[] = [{ name: 'config.json', data: new TextEncoder().encode(exportConfigJson(new TextDecoder().decode(configBytes), plan)) }];
+    for (const name of ONNX_COPIED_FILES) {
+      const data = await model.readFile(name);
+      if (data) extras.push({ name, data });
+    }
+    // The graph itself adds well under a MiB to the weights.
+    const open = await this.env.onnxExportSinks(plan.weightBytes + 2 ** 20);
+    const label = `exporting ${model.modelId} for transformers.js`;
+    const onnx = await writeOnnxModel(model.config, plan, model.weights, open, (p) => onProgress?.({ type: 'progress', label, done: p.done, total: p.total, unit: 'bytes' }));
+    const files = [...onnx, ...extras];
+    return { files, bytes: files.reduce((a, f) => a + (f.data instanceof Blob ? f.data.size : f.data.byteLength), 0) };
   }
 
   /**

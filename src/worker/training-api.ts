@@ -268,6 +268,11 @@ export interface TrainerApi {
   exportAdapter(): Promise<ExportedAdapter>;
   /** The adapter merged into the base weights (W + scale·B·A), as PEFT's merge_and_unload() + save_pretrained(). */
   exportMergedModel(onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel>;
+  /**
+   * The adapter merged into the base and exported for transformers.js: onnx/model.onnx (fp32) or
+   * onnx/model_fp16.onnx (fp16 weights), external data past 2 GB, config.json, tokenizer files.
+   */
+  exportOnnxModel(dtype: 'fp32' | 'fp16', onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel>;
   /** Loads a PEFT adapter (PEFT or Unsloth files) to continue training or to evaluate. */
   importAdapter(files: ExportedAdapter): Promise<void>;
   exportHints(): Promise<string>;

@@ -97,6 +97,8 @@ function evalNode(n: Node, ins: Value[]): Value[] {
     case 'Exp': return [elementwise(outShape, ins, Math.exp)];
     case 'Log': return [elementwise(outShape, ins, Math.log)];
     case 'Tanh': return [elementwise(outShape, ins, Math.tanh)];
+    case 'Cos': return [elementwise(outShape, ins, Math.cos)];
+    case 'Sin': return [elementwise(outShape, ins, Math.sin)];
     case 'Erf': return [elementwise(outShape, ins, erf)];
     case 'Neg': return [elementwise(outShape, ins, (a) => -a)];
     case 'Reciprocal': return [elementwise(outShape, ins, (a) => 1 / a)];

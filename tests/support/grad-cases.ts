@@ -36,6 +36,8 @@ export const OP_CASES: GradCase[] = [
   { name: 'exp', inputs: [{ name: 'a', shape: [3, 4] }], build: (_g, x) => op.exp(x.a) },
   { name: 'log', inputs: [{ name: 'a', shape: [3, 4], gen: positive() }], build: (_g, x) => op.log(x.a) },
   { name: 'tanh', inputs: [{ name: 'a', shape: [3, 4], gen: (n, r) => uniform(n, -2, 2, r) }], build: (_g, x) => op.tanh(x.a) },
+  { name: 'cos', inputs: [{ name: 'a', shape: [3, 4], gen: (n, r) => uniform(n, -4, 4, r) }], build: (_g, x) => op.cos(x.a) },
+  { name: 'sin', inputs: [{ name: 'a', shape: [3, 4], gen: (n, r) => uniform(n, -4, 4, r) }], build: (_g, x) => op.sin(x.a) },
   { name: 'erf', inputs: [{ name: 'a', shape: [3, 4], gen: (n, r) => uniform(n, -2, 2, r) }], build: (_g, x) => op.erf(x.a) },
   { name: 'neg', inputs: [{ name: 'a', shape: [3, 4] }], build: (_g, x) => op.neg(x.a) },
   { name: 'reciprocal', inputs: [{ name: 'a', shape: [3, 4], gen: positive() }], build: (_g, x) => op.reciprocal(x.a) },

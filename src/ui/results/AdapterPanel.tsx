@@ -28,6 +28,7 @@ export function AdapterPanel() {
         Saves <code>adapter_model.safetensors</code> and <code>adapter_config.json</code>; put both in one folder.
       </p>
       <MergedModel />
+      <TransformersJsExport />
       <ImportAdapter />
       {checkpoints.length > 0 && (
         <>
@@ -70,6 +71,44 @@ function MergedModel() {
         The adapter merged into the base weights (as PEFT's <code>merge_and_unload()</code>), in the base's dtype, with its config and
         tokenizer files: load the folder with <code>AutoModelForCausalLM.from_pretrained</code>. Needs browser storage for the weights
         while they are written; stop a run first.
+      </p>
+    </div>
+  );
+}
+
+/** The merged model as ONNX with a KV cache, for transformers.js (in a page or in Node). */
+function TransformersJsExport() {
+  const exportOnnxModel = useAppStore((s) => s.exportOnnxModel);
+  const progress = useAppStore((s) => s.onnxProgress);
+  const locked = useAppStore((s) => isActive(s.run.phase));
+  const [dtype, setDtype] = useState<'fp32' | 'fp16'>('fp32');
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return (
+    <div className="merged-model">
+      <div className="actions">
+        <label className="field field--inline">
+          <span>Weights</span>
+          <select value={dtype} onChange={(e) => setDtype(e.target.value as 'fp32' | 'fp16')} disabled={progress !== null || locked} data-testid="export-onnx-dtype">
+            <option value="fp32">fp32</option>
+            <option value="fp16">fp16 (half the size)</option>
+          </select>
+        </label>
+        <button type="button" className="secondary" onClick={() => void exportOnnxModel(dtype)} disabled={progress !== null || locked} data-testid="export-onnx">
+          {progress ? 'Exporting…' : 'Download for transformers.js'}
+        </button>
+      </div>
+      {progress && progress.total > 0 && (
+        <div className="progress-list__label" data-testid="onnx-progress">
+          <progress aria-label="Exporting for transformers.js" max={progress.total} value={progress.done} />
+          <span className="muted">
+            {mib(progress.done)} / {mib(progress.total)} MiB
+          </span>
+        </div>
+      )}
+      <p className="field__help">
+        The merged model as an ONNX decoder with KV cache (<code>onnx/model.onnx</code>, or <code>model_fp16.onnx</code>), with its config
+        and tokenizer files: load the folder with <code>AutoModelForCausalLM.from_pretrained</code> in transformers.js. Needs browser storage
+        for the weights while they are written; stop a run first.
       </p>
     </div>
   );

@@ -38,6 +38,11 @@ function fakeTrainer(overrides: Partial<DashboardEngine> = {}) {
       calls.push('exportMergedModel');
       return { files: [{ name: 'model.safetensors', data: new Blob([new Uint8Array(8)]) }, { name: 'config.json', data: new TextEncoder().encode('{}') }], bytes: 10 };
     },
+    exportOnnxModel: async (dtype, onProgress) => {
+      onProgress?.({ type: 'progress', label: 'exporting', done: 2, total: 8, unit: 'bytes' });
+      calls.push(`exportOnnxModel ${dtype}`);
+      return { files: [{ name: 'onnx/model.onnx', data: new Blob([new Uint8Array(8)]) }, { name: 'config.json', data: new TextEncoder().encode('{}') }], bytes: 10 };
+    },
     importAdapter: async () => void calls.push('importAdapter'),
     exportHints: async () => '{"hints":[]}',
     importHints: async () => void calls.push('importHints'),
@@ -211,6 +216,20 @@ describe('dashboard store: exports and imports', () => {
       ['adapter_model.safetensors', new Uint8Array([1, 2, 3])],
       ['adapter_config.json', '{"r":8}'],
     ]);
+  });
+
+  it('exports for transformers.js: asks for the dtype, saves onnx/<file> as <file>, says where to put it', async () => {
+    const t = testDeps();
+    const fake = fakeTrainer();
+    const store = createAppStore(fake.engine, t.deps);
+    await store.getState().exportOnnxModel('fp16');
+    expect(fake.calls).toEqual(['exportOnnxModel fp16']);
+    expect(t.downloads.map((f) => [f.name, f.type])).toEqual([
+      ['model.onnx', 'application/octet-stream'],
+      ['config.json', 'application/json'],
+    ]);
+    expect(store.getState().onnxProgress).toBeNull();
+    expect(store.getState().notices.at(-1)?.text).toMatch(/with model\.onnx in its onnx\/ subfolder.*dtype 'fp16'/);
   });
 
   it('an export the engine does not implement yet says so and downloads nothing', async () => {
