@@ -30,6 +30,11 @@ export interface GradCase {
   /** Needs float16 kernels (skipped on WebGPU adapters without shader-f16). */
   fp16?: boolean;
   gradTolerance?: number;
+  /**
+   * Forward and loss tolerance on WebGPU when the op's WGSL builtin is less exact than float32
+   * (WGSL allows sin and cos an absolute error of 2^-11 on [-pi, pi]).
+   */
+  webgpuForwardTolerance?: number;
 }
 
 export interface GradCheckResult {
