@@ -281,6 +281,8 @@ export interface DecodeGraphOptions {
   cacheWrite?: 'graph' | 'host';
   /** Also output every step's logits [steps, B, V] (tests and diagnostics; costly for big vocabularies). */
   keepLogits?: boolean;
+  /** onnxruntime's one-node RMS norm and GELU kernels (see LayerIO.fusedKernels; default true). */
+  fusedKernels?: boolean;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
@@ -322,6 +324,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   const decode = seq === 1;
   if (!Number.isInteger(steps) || steps < 1 || (!decode && steps !== 1)) throw new Error(`decode graph: steps must be a positive integer (1 for a prefill), got ${steps}`);
   if (cacheLen < seq + (decode ? steps - 1 : 0)) throw new Error(`decode graph: cache of ${cacheLen} slots is too short`);
+  const fusedKernels = o.fusedKernels ?? true;
   const g = new Graph(decode ? 'gemma3_decode' : 'gemma3_prefill');
   const ids = g.input(DECODE_IDS, 'int32', [batch, seq]);
   const embed = embedInputs(g, cfg, o.shards);
@@ -374,6 +377,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
             w,
             lora: adapters,
             loraScale,
+            fusedKernels,
             kv: caches
               ? {
                   attend: (q, k, v, scale) => {
@@ -392,7 +396,8 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
         );
       }
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
-      const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
+      const lastRows = op.reshape(last, [batch, cfg.hiddenSize]);
+      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
       const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
       // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
       const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;
