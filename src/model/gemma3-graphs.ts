@@ -367,7 +367,8 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
         const { w, adapters } = layerTensors[l];
         const type = cfg.layerTypes[l];
         const pos = position[type];
-        const mask = at(pos.mask);
+        // Prefill: the mask's columns past the prompt cover cache slots no key is in yet.
+        const mask = decode ? at(pos.mask) : op.slice(pos.mask, [0], [seq], [3]);
         x = g.scope(`layer${l}`, () =>
           decoderLayer(cfg, {
             x,
@@ -387,9 +388,10 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
                   },
                 }
               : {
+                  // The cache gets zeros after the prompt; attention needs only the prompt's own keys.
                   update: (k, v) => {
                     written[l] = { k: op.pad(k, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]), v: op.pad(v, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]) };
-                    return written[l];
+                    return { k, v };
                   },
                 },
           }),
