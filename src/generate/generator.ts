@@ -190,8 +190,8 @@ export class Generator {
     const { batch, seq, steps, cacheLen, sampling, keepLogits } = plan;
     const webgpu = store.backend === 'webgpu';
     const cacheWrite = webgpu ? 'graph' : 'host';
-    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite });
     const baked = this.bakeable();
+    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite, constantWeights: !!baked });
     const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer', baked });
     const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture, baked }) : undefined;
     const types = [...new Set(cfg.layerTypes)] as LayerType[];

@@ -283,6 +283,8 @@ export interface DecodeGraphOptions {
   keepLogits?: boolean;
   /** onnxruntime's one-node RMS norm and GELU kernels (see LayerIO.fusedKernels; default true). */
   fusedKernels?: boolean;
+  /** The session bakes the model's weights in (see LayerIO.constantWeights). */
+  constantWeights?: boolean;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
@@ -379,6 +381,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
             lora: adapters,
             loraScale,
             fusedKernels,
+            constantWeights: o.constantWeights,
             kv: caches
               ? {
                   attend: (q, k, v, scale) => {

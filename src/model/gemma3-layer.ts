@@ -123,10 +123,15 @@ export interface LayerIO {
    * rule). For graphs run step after step, where per-node overhead outweighs the arithmetic.
    */
   fusedKernels?: boolean;
+  /**
+   * The weights are constants of the session (baked in): projections are then MatMul by W^T,
+   * whose transpose onnxruntime folds once, one node instead of Gemm between two reshapes.
+   */
+  constantWeights?: boolean;
 }
 
 function projection(x: Tensor, weight: Tensor, module: LoraModuleName, io: LayerIO): Tensor {
-  const y = op.linear(x, weight);
+  const y = io.constantWeights ? op.matmul(x, op.transpose(weight, [1, 0])) : op.linear(x, weight);
   const a = io.lora[module];
   if (!a) return y;
   const update = op.linear(op.linear(x, a.A), a.B);
