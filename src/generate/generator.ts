@@ -103,10 +103,11 @@ export const PROMPT_BUCKET = 32;
 /** Shapes whose sessions and buffers are kept (least recently used ones are released). */
 const KEPT_SHAPES = 3;
 /**
- * wasm: weights up to this size are baked into the sessions (each session holds its own copy,
- * plus onnxruntime's prepacked one, inside the wasm heap).
+ * wasm: weights up to this size are baked into the sessions. Each session holds its own copy plus
+ * onnxruntime's prepacked one, all in the one wasm heap (4 GiB at most): 2 sessions per kept shape,
+ * and a generator each for training, the playground and a playground adapter.
  */
-const BAKE_LIMIT_BYTES = 256 * 2 ** 20;
+const BAKE_LIMIT_BYTES = 32 * 2 ** 20;
 
 /** What a generate call needs compiled and allocated; reused while the shape repeats. */
 interface Plan {
