@@ -71,8 +71,14 @@ async function main() {
   // device 'auto': with an onnxruntime of the caller's, transformers.js knows no device names; the EP is set here.
   const theirs = await AutoModelForCausalLM.from_pretrained('model', { dtype: 'fp32', device: 'auto', session_options: { executionProviders: ['wasm'] } });
 
-  const ours = async (batch: number[][]) =>
-    (await generator.generate(batch, { maxNewTokens: newTokens, temperature: 0, topK: 0, topP: 1, stopTokenIds: [] }, Rng.fromSeed(1, 'bench'))).completions;
+  // Our split of each timed call: prefill (first tokens on the host) and decode.
+  let split = { prefill: [] as number[], decode: [] as number[] };
+  const ours = async (batch: number[][]) => {
+    const r = await generator.generate(batch, { maxNewTokens: newTokens, temperature: 0, topK: 0, topP: 1, stopTokenIds: [] }, Rng.fromSeed(1, 'bench'));
+    split.prefill.push(r.prefillMs);
+    split.decode.push(r.decodeMs);
+    return r.completions;
+  };
   const tjs = async (batch: number[][]) => {
     const width = Math.max(...batch.map((p) => p.length));
     const ids = batch.flatMap((p) => [...new Array<number>(width - p.length).fill(0), ...p]);
@@ -98,6 +104,7 @@ async function main() {
     const batch = prompts.slice(0, b);
     await ours(batch); // warm-up: sessions compile
     await tjs(batch);
+    split = { prefill: [], decode: [] };
     const o: number[] = [];
     const t: number[] = [];
     let agree = true;
@@ -117,10 +124,10 @@ async function main() {
     const tokens = b * newTokens;
     const oursTps = tokens / (median(o) / 1000);
     const theirsTps = tokens / (median(t) / 1000);
-    const row = { batch: b, promptTokens: batch.map((p) => p.length), oursMs: median(o), theirsMs: median(t), oursTokensPerS: oursTps, theirsTokensPerS: theirsTps, ratio: oursTps / theirsTps, tokensAgree: agree };
+    const row = { batch: b, promptTokens: batch.map((p) => p.length), oursMs: median(o), oursPrefillMs: median(split.prefill), oursDecodeMs: median(split.decode), theirsMs: median(t), oursTokensPerS: oursTps, theirsTokensPerS: theirsTps, ratio: oursTps / theirsTps, tokensAgree: agree };
     results.push(row);
     console.log(
-      `batch ${b} (prompts ${Math.min(...row.promptTokens)}-${Math.max(...row.promptTokens)} tokens): ours ${oursTps.toFixed(1)} tok/s (${median(o).toFixed(0)} ms), transformers.js ${theirsTps.toFixed(1)} tok/s (${median(t).toFixed(0)} ms), ratio ${row.ratio.toFixed(2)}x; tokens equal (up to a stop token): ${agree ? 'yes' : 'NO'}`,
+      `batch ${b} (prompts ${Math.min(...row.promptTokens)}-${Math.max(...row.promptTokens)} tokens): ours ${oursTps.toFixed(1)} tok/s (${median(o).toFixed(0)} ms: prefill ${row.oursPrefillMs.toFixed(0)}, decode ${row.oursDecodeMs.toFixed(0)}), transformers.js ${theirsTps.toFixed(1)} tok/s (${median(t).toFixed(0)} ms), ratio ${row.ratio.toFixed(2)}x; tokens equal (up to a stop token): ${agree ? 'yes' : 'NO'}`,
     );
   }
   await runner.release();

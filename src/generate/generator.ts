@@ -16,10 +16,13 @@
  * next run. The token readback of run r overlaps run r + 1 (stop tokens are checked one run
  * behind, so no run waits on the host).
  *
- * On the wasm backend onnxruntime-web copies every input into its heap on each run (weights
- * included) and returns outputs as new arrays, so there the run returns only its new keys/values,
- * which are written into the host's cache arrays, and the lever is steps per run: the copies are
- * paid once per `stepsPerRun` tokens.
+ * On the wasm backend onnxruntime-web copies every input into its heap on each run and returns
+ * outputs as new arrays, so there the run returns only its new keys/values, which are written into
+ * the host's cache arrays, and the lever is steps per run: the copies are paid once per
+ * `stepsPerRun` tokens. The model's own weights, frozen while they are not trained, are baked into
+ * the wasm sessions as initializers: never copied again, and prepacked once for onnxruntime's GEMM
+ * (its B operand is otherwise packed on every product). The sessions are rebuilt if a weight
+ * tensor is replaced.
  */
 import type { Rng } from '../grpo/rng';
 import type { LayerType } from '../model/config';
@@ -99,6 +102,12 @@ export interface GeneratorOptions {
 export const PROMPT_BUCKET = 32;
 /** Shapes whose sessions and buffers are kept (least recently used ones are released). */
 const KEPT_SHAPES = 3;
+/**
+ * wasm: weights up to this size are baked into the sessions. Each session holds its own copy plus
+ * onnxruntime's prepacked one, all in the one wasm heap (4 GiB at most): 2 sessions per kept shape,
+ * and a generator each for training, the playground and a playground adapter.
+ */
+const BAKE_LIMIT_BYTES = 32 * 2 ** 20;
 
 /** What a generate call needs compiled and allocated; reused while the shape repeats. */
 interface Plan {
@@ -129,6 +138,8 @@ interface DecodeState {
   scalars: Record<string, ort.Tensor>;
   /** WebGPU with graph capture: the LoRA matrices, copied in at each call (captured runs read fixed buffers). */
   loraCopies?: Map<string, ort.Tensor>;
+  /** wasm: the weight tensors baked into the sessions, by input name. */
+  baked?: Map<string, ort.Tensor>;
 }
 
 export class Generator {
@@ -180,12 +191,13 @@ export class Generator {
     const { batch, seq, steps, cacheLen, sampling, keepLogits } = plan;
     const webgpu = store.backend === 'webgpu';
     const cacheWrite = webgpu ? 'graph' : 'host';
-    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite });
-    const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer' });
-    const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture }) : undefined;
+    const baked = this.bakeable();
+    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite, constantWeights: !!baked });
+    const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer', baked });
+    const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture, baked }) : undefined;
     const types = [...new Set(cfg.layerTypes)] as LayerType[];
     const positions = stepPositions(cfg, types, batch, Math.max(steps, 1), cacheLen);
-    const st: DecodeState = { plan, prefill, decode, caches: {}, outputs: {}, positions, stepFeeds: {}, scalars: {} };
+    const st: DecodeState = { plan, prefill, decode, caches: {}, outputs: {}, positions, stepFeeds: {}, scalars: {}, baked };
     st.scalars.lora_scale = store.upload(new Float32Array([1]), []);
     if (sampling.kind === 'sample') {
       st.scalars[DECODE_INV_TEMPERATURE] = store.upload(new Float32Array([1]), []);
@@ -220,6 +232,30 @@ export class Generator {
     return st;
   }
 
+  /** The model's weights by decode-graph input name, when they are to be baked in (wasm, frozen, small enough). */
+  private bakeable(): Map<string, ort.Tensor> | undefined {
+    const { store, weights } = this.runner;
+    if (store.backend !== 'wasm' || this.runner.trainable === 'full') return undefined;
+    const baked = new Map<string, ort.Tensor>();
+    let bytes = 0;
+    for (const [k, t] of weights) {
+      if (k !== FINAL_NORM && !k.startsWith('model.layers.') && !k.startsWith('embed.')) continue;
+      baked.set(k, t);
+      bytes += t.size * 4;
+    }
+    return bytes <= BAKE_LIMIT_BYTES ? baked : undefined;
+  }
+
+  /** A plan's state; rebuilt when a weight baked into its sessions has been replaced since. */
+  private async freshState(plan: Plan): Promise<DecodeState> {
+    const st = await this.state(plan);
+    if (!st.baked || [...st.baked].every(([k, t]) => this.runner.weights.get(k) === t)) return st;
+    const key = JSON.stringify(plan);
+    if (this.states.get(key)) this.states.delete(key);
+    await releaseState(st);
+    return this.state(plan);
+  }
+
   async generate(prompts: number[][], o: GenerateOptions, rng: Rng): Promise<GenerateResult> {
     validateSampling(o);
     const { cfg, store } = this.runner;
@@ -230,7 +266,7 @@ export class Generator {
       for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new Error(`generate: prompt ${i} has token id ${id} outside the vocabulary`);
     }
     const plan = this.plan(prompts, o);
-    const st = await this.state(plan);
+    const st = await this.freshState(plan);
     const { batch, seq, steps, cacheLen } = plan;
     const webgpu = store.backend === 'webgpu';
     const pads = prompts.map((p) => seq - p.length);
@@ -240,9 +276,12 @@ export class Generator {
     // Inputs every run shares: weights, LoRA, scalars.
     store.write(st.scalars.lora_scale, new Float32Array([o.loraScale ?? 1]));
     if (plan.sampling.kind === 'sample') store.write(st.scalars[DECODE_INV_TEMPERATURE], new Float32Array([1 / o.temperature]));
-    const shared: Record<string, ort.Tensor> = { [FINAL_NORM]: this.runner.weights.get(FINAL_NORM)!, ...st.scalars };
-    this.runner.shards.forEach((_, s) => (shared[embedShardName(s)] = this.runner.weights.get(embedShardName(s))!));
-    for (const [k, t] of this.runner.weights) if (k.startsWith('model.layers.')) shared[k] = t;
+    const shared: Record<string, ort.Tensor> = { ...st.scalars };
+    if (!st.baked) {
+      shared[FINAL_NORM] = this.runner.weights.get(FINAL_NORM)!;
+      this.runner.shards.forEach((_, s) => (shared[embedShardName(s)] = this.runner.weights.get(embedShardName(s))!));
+      for (const [k, t] of this.runner.weights) if (k.startsWith('model.layers.')) shared[k] = t;
+    }
     const lora: Record<string, ort.Tensor> = {};
     for (const [k, t] of this.runner.lora) lora[k] = t;
     const decodeLora: Record<string, ort.Tensor> = { ...lora };

@@ -56,6 +56,14 @@ export interface OpParams {
   Greater: Record<string, never>;
   /** Identity; with stopGradient set, autodiff treats the output as a constant. */
   Identity: { stopGradient: boolean };
+  /**
+   * Inference-only kernels of onnxruntime (no gradient rule): one node where the composed form
+   * takes several, for graphs run step after step (decode).
+   * RmsNorm: x / sqrt(mean(x^2, last axis) + epsilon) * scale (onnxruntime's SimplifiedLayerNormalization).
+   */
+  RmsNorm: { epsilon: number };
+  /** gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (onnxruntime's com.microsoft FastGelu). */
+  FastGelu: Record<string, never>;
 }
 export type OpType = keyof OpParams;
 

@@ -10,9 +10,11 @@ import { GraphError } from './errors';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
+/** onnxruntime's contrib ops (FastGelu). */
+const MS_DOMAIN = 'com.microsoft';
 const IR_VERSION = 8;
 
-type AttrType = 'INT' | 'INTS';
+type AttrType = 'INT' | 'INTS' | 'FLOAT';
 export interface Attr {
   name: string;
   type: AttrType;
@@ -108,16 +110,19 @@ export interface SerializeOptions {
 }
 
 /** A node proto from its parts (for prelude nodes). */
-export function nodeProto(name: string, opType: string, input: string[], output: string[], attrs: Attr[] = []) {
+export function nodeProto(name: string, opType: string, input: string[], output: string[], attrs: Attr[] = [], domain?: string) {
   return {
     name,
     opType,
+    ...(domain ? { domain } : {}),
     input,
     output,
     attribute: attrs.map((a) =>
       a.type === 'INT'
         ? { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.value as number }
-        : { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value as number[] },
+        : a.type === 'FLOAT'
+          ? { name: a.name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.value as number }
+          : { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value as number[] },
     ),
   };
 }
@@ -165,10 +170,12 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): Uint
     if (custom?.name) return custom.name;
     return int64Input(n, 'shape', custom?.values ?? values);
   };
+  const domains = new Set<string>();
   const nodeProtos = nodes.map((n) => {
     const inputs = n.inputs.map((t: Tensor) => t.name);
     const attrs: Attr[] = [];
     let opType: string = n.op;
+    let domain: string | undefined;
     const p = n.params as Record<string, unknown>;
     switch (n.op) {
       case 'ReduceSum':
@@ -229,17 +236,26 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): Uint
       case 'Identity':
         opType = 'Identity';
         break;
+      case 'RmsNorm':
+        // onnxruntime registers SimplifiedLayerNormalization in the ONNX domain; stash_type 1 = float32 statistics.
+        opType = 'SimplifiedLayerNormalization';
+        attrs.push({ name: 'axis', type: 'INT', value: -1 }, { name: 'epsilon', type: 'FLOAT', value: p.epsilon as number }, { name: 'stash_type', type: 'INT', value: 1 });
+        break;
+      case 'FastGelu':
+        domain = MS_DOMAIN;
+        break;
       default:
         break;
     }
-    return nodeProto(n.name, opType, inputs, n.outputs.map((t) => t.name), attrs);
+    if (domain) domains.add(domain);
+    return nodeProto(n.name, opType, inputs, n.outputs.map((t) => t.name), attrs, domain);
   });
 
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'webgrpo',
     docString: options.docString,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: graph.name,
       node: [...(options.prelude?.nodes ?? []), ...nodeProtos],

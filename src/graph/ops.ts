@@ -57,6 +57,8 @@ export const GPU_DTYPES: Record<OpType, DType[]> = {
   Less: NUMERIC,
   Greater: NUMERIC,
   Identity: ANY_DATA,
+  RmsNorm: ['float32'],
+  FastGelu: ['float32'],
 };
 
 function checkDtype(op: OpType, t: Tensor, allowed: DType[] = GPU_DTYPES[op]): void {
@@ -120,6 +122,20 @@ export const erf = (x: Tensor) => unary('Erf', x);
 export const neg = (x: Tensor) => unary('Neg', x);
 export const reciprocal = (x: Tensor) => unary('Reciprocal', x);
 export const sigmoid = (x: Tensor) => unary('Sigmoid', x);
+
+/** One-node RMS norm over the last axis (inference only: no gradient rule); scale [last]. */
+export function rmsNormKernel(x: Tensor, scale: Tensor, epsilon: number): Tensor {
+  checkDtype('RmsNorm', x);
+  checkDtype('RmsNorm', scale);
+  if (scale.rank !== 1 || scale.shape[0] !== x.shape[x.rank - 1]) throw new GraphError(`RmsNorm: scale ${scale} does not match the last axis of ${x}`);
+  return node('RmsNorm', [x, scale], { epsilon }, x.dtype, x.shape);
+}
+
+/** One-node tanh-approximated GELU (inference only: no gradient rule). */
+export function fastGelu(x: Tensor): Tensor {
+  checkDtype('FastGelu', x);
+  return node('FastGelu', [x], NO_PARAMS, x.dtype, x.shape);
+}
 
 /**
  * Batched matrix product with broadcasting over leading dims. Both operands must have rank >= 2

@@ -339,6 +339,10 @@ export interface DecodeGraphOptions {
   cacheWrite?: 'graph' | 'host';
   /** Also output every step's logits [steps, B, V] (tests and diagnostics; costly for big vocabularies). */
   keepLogits?: boolean;
+  /** onnxruntime's one-node RMS norm and GELU kernels (see LayerIO.fusedKernels; default true). */
+  fusedKernels?: boolean;
+  /** The session bakes the model's weights in (see LayerIO.constantWeights). */
+  constantWeights?: boolean;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
@@ -380,6 +384,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   const decode = seq === 1;
   if (!Number.isInteger(steps) || steps < 1 || (!decode && steps !== 1)) throw new Error(`decode graph: steps must be a positive integer (1 for a prefill), got ${steps}`);
   if (cacheLen < seq + (decode ? steps - 1 : 0)) throw new Error(`decode graph: cache of ${cacheLen} slots is too short`);
+  const fusedKernels = o.fusedKernels ?? true;
   const g = new Graph(decode ? 'gemma3_decode' : 'gemma3_prefill');
   const ids = g.input(DECODE_IDS, 'int32', [batch, seq]);
   const embed = embedInputs(g, cfg, o.shards);
@@ -422,7 +427,8 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
         const { w, adapters } = layerTensors[l];
         const type = cfg.layerTypes[l];
         const pos = position[type];
-        const mask = at(pos.mask);
+        // Prefill: the mask's columns past the prompt cover cache slots no key is in yet.
+        const mask = decode ? at(pos.mask) : op.slice(pos.mask, [0], [seq], [3]);
         x = g.scope(`layer${l}`, () =>
           decoderLayer(cfg, {
             x,
@@ -432,6 +438,8 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
             w,
             lora: adapters,
             loraScale,
+            fusedKernels,
+            constantWeights: o.constantWeights,
             kv: caches
               ? {
                   attend: (q, k, v, scale) => {
@@ -441,16 +449,18 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
                   },
                 }
               : {
+                  // The cache gets zeros after the prompt; attention needs only the prompt's own keys.
                   update: (k, v) => {
                     written[l] = { k: op.pad(k, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]), v: op.pad(v, [0, 0, 0, 0, 0, 0, cacheLen - seq, 0]) };
-                    return written[l];
+                    return { k, v };
                   },
                 },
           }),
         );
       }
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
-      const h = nn.rmsNorm(op.reshape(last, [batch, cfg.hiddenSize]), norm, cfg.rmsNormEps, 1);
+      const lastRows = op.reshape(last, [batch, cfg.hiddenSize]);
+      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
       const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
       // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
       const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;

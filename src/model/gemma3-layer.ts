@@ -118,10 +118,20 @@ export interface LayerIO {
   /** Scalar multiplier of every LoRA update: 1 = policy, 0 = reference model (LoRA off). */
   loraScale: Tensor;
   kv?: KvCacheStep;
+  /**
+   * Use onnxruntime's one-node RMS norm and GELU kernels (inference only: they have no gradient
+   * rule). For graphs run step after step, where per-node overhead outweighs the arithmetic.
+   */
+  fusedKernels?: boolean;
+  /**
+   * The weights are constants of the session (baked in): projections are then MatMul by W^T,
+   * whose transpose onnxruntime folds once, one node instead of Gemm between two reshapes.
+   */
+  constantWeights?: boolean;
 }
 
 function projection(x: Tensor, weight: Tensor, module: LoraModuleName, io: LayerIO): Tensor {
-  const y = op.linear(x, weight);
+  const y = io.constantWeights ? op.matmul(x, op.transpose(weight, [1, 0])) : op.linear(x, weight);
   const a = io.lora[module];
   if (!a) return y;
   const update = op.linear(op.linear(x, a.A), a.B);
@@ -134,14 +144,17 @@ export function decoderLayer(cfg: Gemma3Config, io: LayerIO): Tensor {
   const [b, t] = x.shape;
   const d = cfg.headDim;
   const eps = cfg.rmsNormEps;
+  // Gemma's norms scale by (1 + w).
+  const rmsNorm = (y: Tensor, weight: Tensor) => (io.fusedKernels ? op.rmsNormKernel(y, op.add(weight, 1), eps) : nn.rmsNorm(y, weight, eps, 1));
+  const gelu = io.fusedKernels ? op.fastGelu : nn.geluTanh;
   const heads = (y: Tensor, n: number) => op.transpose(op.reshape(y, [b, t, n, d]), [0, 2, 1, 3]);
 
-  const h = nn.rmsNorm(x, w['input_layernorm.weight'], eps, 1);
+  const h = rmsNorm(x, w['input_layernorm.weight']);
   let q = heads(projection(h, w['self_attn.q_proj.weight'], 'q_proj', io), cfg.numHeads);
   let k = heads(projection(h, w['self_attn.k_proj.weight'], 'k_proj', io), cfg.numKvHeads);
   let v = heads(projection(h, w['self_attn.v_proj.weight'], 'v_proj', io), cfg.numKvHeads);
-  q = nn.rope(nn.rmsNorm(q, w['self_attn.q_norm.weight'], eps, 1), io.cos, io.sin);
-  k = nn.rope(nn.rmsNorm(k, w['self_attn.k_norm.weight'], eps, 1), io.cos, io.sin);
+  q = nn.rope(rmsNorm(q, w['self_attn.q_norm.weight']), io.cos, io.sin);
+  k = nn.rope(rmsNorm(k, w['self_attn.k_norm.weight']), io.cos, io.sin);
   const scale = cfg.queryPreAttnScalar ** -0.5;
   let attn: Tensor;
   if (io.kv?.attend) attn = io.kv.attend(q, k, v, scale);
@@ -151,13 +164,13 @@ export function decoderLayer(cfg: Gemma3Config, io: LayerIO): Tensor {
   }
   attn = op.reshape(op.transpose(attn, [0, 2, 1, 3]), [b, t, cfg.numHeads * d]);
   const o = projection(attn, w['self_attn.o_proj.weight'], 'o_proj', io);
-  const r1 = op.add(x, nn.rmsNorm(o, w['post_attention_layernorm.weight'], eps, 1));
+  const r1 = op.add(x, rmsNorm(o, w['post_attention_layernorm.weight']));
 
-  const h2 = nn.rmsNorm(r1, w['pre_feedforward_layernorm.weight'], eps, 1);
-  const gate = nn.geluTanh(projection(h2, w['mlp.gate_proj.weight'], 'gate_proj', io));
+  const h2 = rmsNorm(r1, w['pre_feedforward_layernorm.weight']);
+  const gate = gelu(projection(h2, w['mlp.gate_proj.weight'], 'gate_proj', io));
   const up = projection(h2, w['mlp.up_proj.weight'], 'up_proj', io);
   const down = projection(op.mul(gate, up), w['mlp.down_proj.weight'], 'down_proj', io);
-  return op.add(r1, nn.rmsNorm(down, w['post_feedforward_layernorm.weight'], eps, 1));
+  return op.add(r1, rmsNorm(down, w['post_feedforward_layernorm.weight']));
 }
 
 export { LORA_MODULES };

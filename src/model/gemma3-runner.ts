@@ -112,6 +112,26 @@ export class Gemma3Runner {
     this.shards = vocabShards(cfg.vocabSize, cfg.hiddenSize, Math.min(store.maxBindingBytes, 512 * 2 ** 20));
   }
 
+  /**
+   * A runner over this one's device weights with another LoRA setup: its own LoRA tensors and
+   * sessions, no second copy of the model. Releasing it leaves the weights to this runner; a weight
+   * replaced here later is not seen there (see sharesWeightsWith).
+   */
+  withSharedWeights(lora: LoraSpec): Gemma3Runner {
+    const r = new Gemma3Runner(this.cfg, this.store, { ...this.options, lora });
+    for (const [k, t] of this.weights) r.weights.set(k, t);
+    r.weightsOwned = false;
+    return r;
+  }
+
+  /** Whether every weight tensor is `owner`'s current one. */
+  sharesWeightsWith(owner: Gemma3Runner): boolean {
+    return this.weights.size === owner.weights.size && [...owner.weights].every(([k, t]) => this.weights.get(k) === t);
+  }
+
+  /** False for a runner made by withSharedWeights (release disposes its LoRA tensors only). */
+  private weightsOwned = true;
+
   /** Streams every weight from `reader` into device tensors, one tensor at a time. */
   static async load(cfg: Gemma3Config, reader: TensorReader, store: TensorStore, options: RunnerOptions, onProgress?: (done: number, total: number) => void): Promise<Gemma3Runner> {
     const r = new Gemma3Runner(cfg, store, options);
@@ -421,7 +441,7 @@ export class Gemma3Runner {
   async release(): Promise<void> {
     for (const s of this.sessions.values()) await (await s).release().catch(() => undefined);
     this.sessions.clear();
-    disposeAll(...this.weights.values(), ...this.lora.values());
+    disposeAll(...(this.weightsOwned ? this.weights.values() : []), ...this.lora.values());
     this.weights.clear();
     this.lora.clear();
   }

@@ -3,7 +3,7 @@
  * wrong with it), dataset rows to pick from, and the outputs as chunks stream in.
  */
 import type { StepGroups } from './training-state';
-import type { PlaygroundChunk, PlaygroundModel, PlaygroundOutput, PlaygroundRequest, PlaygroundStatus } from '../worker/training-api';
+import type { CheckpointInfo, ExportedAdapter, PlaygroundAdapterSource, PlaygroundChunk, PlaygroundModel, PlaygroundOutput, PlaygroundRequest, PlaygroundStatus } from '../worker/training-api';
 
 export interface PlaygroundForm {
   question: string;
@@ -18,6 +18,17 @@ export interface PlaygroundForm {
   topP: string;
   maxNewTokens: string;
   seed: string;
+  /** Whose LoRA the adapter output uses: the run's current one, a saved checkpoint's, or picked files'. */
+  adapterSource: PlaygroundAdapterSource['kind'];
+  /** The checkpoint chosen when adapterSource is 'checkpoint'. */
+  checkpointId: string;
+}
+
+/** Adapter files picked for the playground, read into memory. */
+export interface PlaygroundAdapterFiles {
+  /** Shown with the output (the weights file's folder or name). */
+  name: string;
+  adapter: ExportedAdapter;
 }
 
 export const DEFAULT_PLAYGROUND_FORM: PlaygroundForm = {
@@ -29,6 +40,8 @@ export const DEFAULT_PLAYGROUND_FORM: PlaygroundForm = {
   topP: '1',
   maxNewTokens: '128',
   seed: '0',
+  adapterSource: 'run',
+  checkpointId: '',
 };
 
 /** A question with its schema (and gold query) the run has seen. */
@@ -55,9 +68,40 @@ export interface PlaygroundState {
   /** Why the last Generate did not start, or how it failed. */
   problems: string[];
   promptTokens: number | null;
+  /** Saved checkpoints the engine listed (all of them; see playgroundCheckpoints). */
+  checkpoints: CheckpointInfo[];
+  /** Adapter files picked for adapterSource 'files'. */
+  adapterFiles: PlaygroundAdapterFiles | null;
 }
 
-export const INITIAL_PLAYGROUND: PlaygroundState = { status: null, form: DEFAULT_PLAYGROUND_FORM, running: false, columns: [], problems: [], promptTokens: null };
+export const INITIAL_PLAYGROUND: PlaygroundState = { status: null, form: DEFAULT_PLAYGROUND_FORM, running: false, columns: [], problems: [], promptTokens: null, checkpoints: [], adapterFiles: null };
+
+/** The checkpoints the playground can answer with: GRPO ones of the loaded model, newest step first. */
+export function playgroundCheckpoints(checkpoints: readonly CheckpointInfo[], modelId: string | null): CheckpointInfo[] {
+  return checkpoints.filter((c) => c.kind === undefined && c.modelId === modelId).sort((a, b) => b.step - a.step || b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * Of files picked together, the adapter's two (adapter_config.json, and the .safetensors weights),
+ * or what is wrong with the pick.
+ */
+export function adapterFilePair<F extends { name: string }>(files: readonly F[]): { ok: true; config: F; weights: F } | { ok: false; problem: string } {
+  const configs = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
+  const weights = files.filter((f) => f.name.toLowerCase().endsWith('.safetensors'));
+  const config = configs.find((f) => f.name === 'adapter_config.json') ?? (configs.length === 1 ? configs[0] : undefined);
+  const weight = weights.find((f) => f.name === 'adapter_model.safetensors') ?? (weights.length === 1 ? weights[0] : undefined);
+  if (!config && !weight) return { ok: false, problem: 'pick adapter_config.json and adapter_model.safetensors together' };
+  if (!config) return { ok: false, problem: configs.length ? 'several .json files were picked: which is adapter_config.json?' : 'adapter_config.json is missing from the pick' };
+  if (!weight) return { ok: false, problem: weights.length ? 'several .safetensors files were picked: which is the adapter?' : 'adapter_model.safetensors is missing from the pick' };
+  return { ok: true, config, weights: weight };
+}
+
+/** The adapter source a form asks for, or why it cannot (no checkpoint chosen, no files picked). */
+export function adapterSourceOf(form: Pick<PlaygroundForm, 'adapterSource' | 'checkpointId'>, files: PlaygroundAdapterFiles | null): { ok: true; source: PlaygroundAdapterSource } | { ok: false; problem: string } {
+  if (form.adapterSource === 'checkpoint') return form.checkpointId ? { ok: true, source: { kind: 'checkpoint', id: form.checkpointId } } : { ok: false, problem: 'choose a checkpoint' };
+  if (form.adapterSource === 'files') return files ? { ok: true, source: { kind: 'files', adapter: files.adapter, name: files.name } } : { ok: false, problem: 'pick the adapter files (adapter_config.json and adapter_model.safetensors)' };
+  return { ok: true, source: { kind: 'run' } };
+}
 
 /** The models a Generate runs: the adapter (with the base beside it when asked), or the base alone. */
 export function playgroundModels(form: Pick<PlaygroundForm, 'compareBase'>, adapter: boolean): PlaygroundModel[] {
@@ -65,9 +109,13 @@ export function playgroundModels(form: Pick<PlaygroundForm, 'compareBase'>, adap
   return form.compareBase ? ['base', 'adapter'] : ['adapter'];
 }
 
-/** The request a form makes, or every problem with it. */
-export function playgroundRequestOf(form: PlaygroundForm, adapter: boolean): { ok: true; request: PlaygroundRequest } | { ok: false; problems: string[] } {
+/**
+ * The request a form makes, or every problem with it. `adapter`: the run has a LoRA of its own; a
+ * checkpoint or picked files bring theirs, so the adapter output is there with them either way.
+ */
+export function playgroundRequestOf(form: PlaygroundForm, adapter: boolean, files: PlaygroundAdapterFiles | null = null): { ok: true; request: PlaygroundRequest } | { ok: false; problems: string[] } {
   const problems: string[] = [];
+  const source = adapterSourceOf(form, files);
   const num = (text: string) => (text.trim() === '' ? NaN : Number(text));
   const temperature = num(form.temperature);
   const topP = num(form.topP);
@@ -79,9 +127,12 @@ export function playgroundRequestOf(form: PlaygroundForm, adapter: boolean): { o
   if (!(topP > 0 && topP <= 1)) problems.push('top-p must be a number in (0, 1]');
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > 1024) problems.push('max new tokens must be a whole number from 1 to 1024');
   if (!Number.isInteger(seed)) problems.push('seed must be a whole number');
+  if (!source.ok) problems.push(source.problem);
   if (problems.length) return { ok: false, problems };
-  const request: PlaygroundRequest = { question: form.question.trim(), context: form.context.trim(), models: playgroundModels(form, adapter), temperature, topP, maxNewTokens, seed };
+  if (!source.ok) return { ok: false, problems };
+  const request: PlaygroundRequest = { question: form.question.trim(), context: form.context.trim(), models: playgroundModels(form, adapter || source.source.kind !== 'run'), temperature, topP, maxNewTokens, seed };
   if (form.gold.trim()) request.gold = form.gold.trim();
+  if (source.source.kind !== 'run') request.adapter = source.source;
   return { ok: true, request };
 }
 

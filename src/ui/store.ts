@@ -30,7 +30,7 @@ import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateFor
 import { readUpload } from './upload-columns';
 import { loadSetup, saveSetup, type SetupStorage } from './persist-setup';
 import type { LoraModuleName } from '../model/peft';
-import { applyChunk, columnsFor, INITIAL_PLAYGROUND, playgroundRequestOf, withOutputs, type PlaygroundForm, type PlaygroundRow, type PlaygroundState } from './playground-form';
+import { applyChunk, columnsFor, INITIAL_PLAYGROUND, playgroundRequestOf, withOutputs, type PlaygroundAdapterFiles, type PlaygroundForm, type PlaygroundRow, type PlaygroundState } from './playground-form';
 
 export type GpuState =
   | { phase: 'detecting' }
@@ -154,6 +154,8 @@ interface PlaygroundSlice {
   refreshPlayground(): Promise<void>;
   setPlaygroundForm(change: Partial<PlaygroundForm>): void;
   pickPlaygroundRow(row: PlaygroundRow): void;
+  /** Adapter files picked for the playground (null clears them); the source switches to 'files'. */
+  setPlaygroundAdapterFiles(files: PlaygroundAdapterFiles | null): void;
   generatePlayground(): Promise<void>;
 }
 
@@ -557,7 +559,18 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         } catch (e) {
           if (e instanceof EngineMethodMissingError) setPg({ status: 'unsupported' });
           else setPg({ status: null, problems: [explain(e)] });
+          return;
         }
+        // The checkpoints it can answer with (an engine without them offers the run's LoRA only).
+        try {
+          setPg({ checkpoints: await engine.listCheckpoints() });
+        } catch {
+          setPg({ checkpoints: [] });
+        }
+      },
+
+      setPlaygroundAdapterFiles(files) {
+        set((s) => ({ playground: { ...s.playground, adapterFiles: files, form: files ? { ...s.playground.form, adapterSource: 'files' } : s.playground.form, problems: [] } }));
       },
 
       setPlaygroundForm(change) {
@@ -574,7 +587,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         const { playground } = get();
         if (playground.running) return;
         const status = playground.status;
-        const built = playgroundRequestOf(playground.form, status !== null && status !== 'unsupported' && status.adapter);
+        const built = playgroundRequestOf(playground.form, status !== null && status !== 'unsupported' && status.adapter, playground.adapterFiles);
         if (!built.ok) return setPg({ problems: built.problems });
         setPg({ running: true, problems: [], columns: columnsFor(built.request.models), promptTokens: null });
         try {

@@ -10,6 +10,7 @@ import { renderPrompt, type PromptTokenizer } from '../grpo/trainer-prompts';
 import { promptInputOf } from '../prompt/build-prompt';
 import { extractSql } from '../prompt/extract-sql';
 import type { SqlEvaluator } from '../sql/evaluator';
+import { adapterSourceProblem } from './playground-adapters';
 import type { PlaygroundChunk, PlaygroundOutput, PlaygroundRequest, PlaygroundResult } from './training-api';
 
 /** Longest answer the playground asks for (the dashboard's field allows no more). */
@@ -17,6 +18,13 @@ export const PLAYGROUND_MAX_NEW_TOKENS = 1024;
 
 export interface PlaygroundContext {
   generator: Pick<Generator, 'generate'>;
+  /**
+   * Generates the 'adapter' output when the adapter is not the run's own (a checkpoint's, imported
+   * files'); `generator` (LoRA scale 0) still gives the base.
+   */
+  adapterGenerator?: Pick<Generator, 'generate'>;
+  /** Names the adapter output's source (default "current run"). */
+  adapterLabel?: string;
   tokenizer: PromptTokenizer;
   executor: Pick<SqlEvaluator, 'evaluate'>;
   maxPromptLength: number;
@@ -40,11 +48,13 @@ export function playgroundProblems(r: PlaygroundRequest, hasAdapter: boolean): s
   if (typeof r.topP !== 'number' || !(r.topP > 0 && r.topP <= 1)) problems.push(`top_p must be in (0, 1], got ${r.topP}`);
   if (!Number.isInteger(r.maxNewTokens) || r.maxNewTokens < 1 || r.maxNewTokens > PLAYGROUND_MAX_NEW_TOKENS) problems.push(`max new tokens must be an integer from 1 to ${PLAYGROUND_MAX_NEW_TOKENS}, got ${r.maxNewTokens}`);
   if (r.seed !== undefined && !Number.isInteger(r.seed)) problems.push(`seed must be an integer, got ${r.seed}`);
+  const source = adapterSourceProblem(r.adapter);
+  if (source !== null) problems.push(source);
   return problems;
 }
 
 export async function runPlayground(ctx: PlaygroundContext, r: PlaygroundRequest, onChunk?: (c: PlaygroundChunk) => void): Promise<PlaygroundResult> {
-  const problems = playgroundProblems(r, ctx.hasAdapter);
+  const problems = playgroundProblems(r, ctx.hasAdapter || !!ctx.adapterGenerator);
   if (problems.length) throw new Error(`the playground cannot generate: ${problems.join('; ')}`);
   const rendered = renderPrompt(promptInputOf({ question: r.question, context: r.context }), ctx.tokenizer, ctx.maxPromptLength);
   if (!rendered.ok) throw new Error(`no prompt can be built for this question and schema: ${rendered.reason}`);
@@ -54,7 +64,8 @@ export async function runPlayground(ctx: PlaygroundContext, r: PlaygroundRequest
     const t0 = performance.now();
     // Each model gets the same seeded stream, so base and adapter sample from equal uniforms.
     const rng = Rng.fromSeed(r.seed ?? 0, 'playground');
-    const out = await ctx.generator.generate(
+    const generator = model === 'adapter' && ctx.adapterGenerator ? ctx.adapterGenerator : ctx.generator;
+    const out = await generator.generate(
       [ids],
       {
         temperature: r.temperature,
@@ -71,7 +82,9 @@ export async function runPlayground(ctx: PlaygroundContext, r: PlaygroundRequest
     const text = ctx.tokenizer.decode(completion, { skipSpecial: true });
     const sql = extractSql(text)?.sql ?? null;
     const execution = sql === null ? null : await execute(ctx.executor, r, sql);
-    outputs.push({ model, text, sql, tokens: completion.length, finished: out.finished[0]!, execution, ms: performance.now() - t0 });
+    const output: PlaygroundOutput = { model, text, sql, tokens: completion.length, finished: out.finished[0]!, execution, ms: performance.now() - t0 };
+    if (model === 'adapter') output.adapterLabel = ctx.adapterLabel ?? 'current run';
+    outputs.push(output);
   }
   return { outputs, promptTokens: ids.length, prunedTables: rendered.prompt.prunedTables };
 }

@@ -37,8 +37,9 @@ import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
 import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { runPlayground } from './playground';
+import { adapterSourceKey, adapterSourceProblem, loadPlaygroundAdapter, type PlaygroundAdapter } from './playground-adapters';
 import { checkTokenizerFits, type OpenedModel } from './trainer-model';
-import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, GpuMemoryUse, HintRecord, MemoryPlanReport, MemoryPlanRequest, ModelSource, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
+import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, ExportedModelFile, GpuMemoryUse, HintRecord, MemoryPlanReport, MemoryPlanRequest, ModelSource, PlaygroundAdapterSource, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus, ProgressEvent, TrainerApi, TrainingEvent, TrainingRequest } from './training-api';
 
 /** Decode steps per run the generator takes on each backend (src/generate/generator.ts). */
 const STEPS_PER_RUN: Record<string, number> = { webgpu: 8, wasm: 16 };
@@ -93,6 +94,8 @@ interface LoadedRun {
   maxPromptLength: number;
   /** The playground's generator (its own sessions), made on first use. */
   playground?: Generator;
+  /** The playground's last checkpoint or imported adapter, with its generator. */
+  playgroundAdapter?: PlaygroundAdapter & { generator: Generator };
 }
 
 type EventSink = (e: DashboardEvent) => void;
@@ -217,6 +220,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     try {
       await this.playing?.catch(() => undefined);
       await previous?.playground?.release();
+      await releasePlaygroundAdapter(previous);
       await previous?.trainer?.release();
       await previous?.runner.release();
       emit({ type: 'phase', phase: 'loading' });
@@ -522,8 +526,11 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     const blocked = this.playgroundBlocked();
     if (blocked !== null) throw new Error(blocked);
     const run = this.run!;
+    const sourceProblem = adapterSourceProblem(request.adapter);
+    if (sourceProblem !== null) throw new Error(`the playground cannot generate: ${sourceProblem}`);
     run.playground ??= new Generator(run.runner);
     this.playgroundSql ??= new SqlEvaluator(this.env.sqlWorkerFactory, { size: 1 });
+    const source = request.adapter ?? { kind: 'run' };
     const chunk = onChunk && ((c: PlaygroundChunk) => {
       try {
         onChunk(c);
@@ -531,17 +538,38 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
         // The viewer's problem, not the generation's.
       }
     });
-    const playing = runPlayground(
-      { generator: run.playground, tokenizer: run.model.tokenizer, executor: this.playgroundSql, maxPromptLength: run.maxPromptLength, hasAdapter: run.runner.lora.size > 0 },
-      request,
-      chunk,
-    );
+    const generator = run.playground;
+    const executor = this.playgroundSql;
+    const wantsAdapter = Array.isArray(request.models) && request.models.includes('adapter');
+    const playing = (async () => {
+      // A checkpoint's or files' adapter loads inside the playing window, so nothing else starts meanwhile.
+      const own = source.kind === 'run' || !wantsAdapter ? null : await this.playgroundAdapterFor(run, source);
+      const ctx = { generator, adapterGenerator: own?.generator, adapterLabel: own?.label, tokenizer: run.model.tokenizer, executor, maxPromptLength: run.maxPromptLength, hasAdapter: run.runner.lora.size > 0 };
+      return runPlayground(ctx, request, chunk);
+    })();
     this.playing = playing;
     try {
       return await playing;
     } finally {
       this.playing = null;
     }
+  }
+
+  /**
+   * The runner and generator of a checkpoint's or imported files' adapter: the one kept from the
+   * last question when it is the same source over the same weights, else loaded (and the old one freed).
+   */
+  private async playgroundAdapterFor(run: LoadedRun, source: Exclude<PlaygroundAdapterSource, { kind: 'run' }>): Promise<PlaygroundAdapter & { generator: Generator }> {
+    const kept = run.playgroundAdapter;
+    if (kept && kept.key === adapterSourceKey(source) && kept.runner.sharesWeightsWith(run.runner)) return kept;
+    const loaded = await loadPlaygroundAdapter({ runner: run.runner, modelId: run.model.modelId, config: run.model.config, checkpoints: () => this.checkpoints() }, source);
+    run.playgroundAdapter = undefined;
+    if (kept) {
+      await kept.generator.release();
+      await kept.runner.release();
+    }
+    run.playgroundAdapter = { ...loaded, generator: new Generator(loaded.runner) };
+    return run.playgroundAdapter;
   }
 
   /** The trainer of the current or last run (CLI: metrics and hints after the run). */
@@ -556,11 +584,20 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     this.playgroundSql?.close();
     this.playgroundSql = null;
     await this.run?.playground?.release();
+    await releasePlaygroundAdapter(this.run);
     await this.run?.warmup?.release();
     await this.run?.trainer?.release();
     await this.run?.runner.release();
     this.run = null;
   }
+}
+
+async function releasePlaygroundAdapter(run: LoadedRun | null | undefined): Promise<void> {
+  const kept = run?.playgroundAdapter;
+  if (!kept) return;
+  run.playgroundAdapter = undefined;
+  await kept.generator.release();
+  await kept.runner.release();
 }
 
 /** PEFT's initialisation (A random, B zero) from the run's seed. */

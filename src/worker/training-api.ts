@@ -198,6 +198,15 @@ export interface ExportedModel {
 /** Which weights the playground generates with: the base model (LoRA off) or the run's adapter. */
 export type PlaygroundModel = 'base' | 'adapter';
 
+/**
+ * Which LoRA the playground's 'adapter' output uses: the run's current one (default), a saved
+ * (GRPO) checkpoint's, or adapter files (PEFT/Unsloth layout) for the loaded model.
+ */
+export type PlaygroundAdapterSource =
+  | { kind: 'run' }
+  | { kind: 'checkpoint'; id: string }
+  | { kind: 'files'; adapter: ExportedAdapter; /** Shown with the output (e.g. the folder's name). */ name?: string };
+
 /** One question for the loaded model, outside training. */
 export interface PlaygroundRequest {
   question: string;
@@ -214,6 +223,8 @@ export interface PlaygroundRequest {
   maxNewTokens: number;
   /** Seed of the sampling stream (the same seed gives the same sampled text). Default 0. */
   seed?: number;
+  /** The adapter's LoRA (default: the run's current one). */
+  adapter?: PlaygroundAdapterSource;
 }
 
 /** The text so far of one output while it is generated. */
@@ -237,6 +248,8 @@ export interface PlaygroundOutput {
    */
   execution: { columns: string[]; rows: unknown[][]; error?: string; equivalent?: boolean } | null;
   ms: number;
+  /** The adapter output's source, e.g. "current run", "checkpoint at step 40" (absent for the base). */
+  adapterLabel?: string;
 }
 
 export interface PlaygroundResult {

@@ -3,10 +3,10 @@
  * the model the run loaded, with the trained adapter and the base model side by side, the text as
  * it streams, and the extracted SQL run on a synthetic database built from the schema.
  */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { PlaygroundOutput } from '../../worker/training-api';
 import { Panel } from '../Panel';
-import { playgroundRows, type PlaygroundColumn, type PlaygroundForm } from '../playground-form';
+import { adapterFilePair, playgroundCheckpoints, playgroundRows, type PlaygroundColumn, type PlaygroundForm } from '../playground-form';
 import { useAppStore } from '../store-context';
 import { ResultTable } from '../groups/ResultTable';
 
@@ -37,7 +37,8 @@ export function PlaygroundPanel() {
             Model {status.model}
             {status.adapter ? ' with the run’s LoRA adapter' : ' (no adapter)'}; prompts as in training (max_prompt_length {status.maxPromptLength}).
           </p>
-          <PlaygroundInputs adapter={status.adapter} />
+          <AdapterSourcePicker runAdapter={status.adapter} modelId={status.model} />
+          <PlaygroundInputs adapter={status.adapter || pg.form.adapterSource !== 'run'} />
           {status.blocked && !pg.running && (
             <p className="notice notice--info" data-testid="playground-blocked">
               {status.blocked}
@@ -66,6 +67,53 @@ export function PlaygroundPanel() {
         </div>
       )}
     </Panel>
+  );
+}
+
+/** Whose LoRA the adapter output uses: the run's current one, a saved checkpoint's, or adapter files. */
+function AdapterSourcePicker({ runAdapter, modelId }: { runAdapter: boolean; modelId: string }) {
+  const form = useAppStore((s) => s.playground.form);
+  const all = useAppStore((s) => s.playground.checkpoints);
+  const files = useAppStore((s) => s.playground.adapterFiles);
+  const setForm = useAppStore((s) => s.setPlaygroundForm);
+  const setFiles = useAppStore((s) => s.setPlaygroundAdapterFiles);
+  const checkpoints = useMemo(() => playgroundCheckpoints(all, modelId), [all, modelId]);
+  const [fileProblem, setFileProblem] = useState<string | null>(null);
+  const value = form.adapterSource === 'checkpoint' ? `checkpoint:${form.checkpointId}` : form.adapterSource;
+  const onSource = (v: string) => {
+    if (v.startsWith('checkpoint:')) setForm({ adapterSource: 'checkpoint', checkpointId: v.slice('checkpoint:'.length) });
+    else setForm({ adapterSource: v as 'run' | 'files' });
+  };
+  const onFiles = async (list: FileList | null) => {
+    const pair = adapterFilePair([...(list ?? [])]);
+    if (!pair.ok) return setFileProblem(pair.problem);
+    setFileProblem(null);
+    const folder = pair.weights.webkitRelativePath?.split('/')[0] || pair.weights.name;
+    setFiles({ name: folder, adapter: { configJson: await pair.config.text(), safetensors: new Uint8Array(await pair.weights.arrayBuffer()) } });
+  };
+  return (
+    <div className="playground-form">
+      <label className="field">
+        <span className="field__label">Adapter</span>
+        <select value={value} onChange={(e) => onSource(e.target.value)} data-testid="playground-adapter-source">
+          <option value="run">{runAdapter ? 'The run’s current LoRA' : 'The run’s current LoRA (none: base only)'}</option>
+          {checkpoints.map((c) => (
+            <option key={c.id} value={`checkpoint:${c.id}`}>
+              Checkpoint at step {c.step} ({new Date(c.createdAt).toLocaleString()})
+            </option>
+          ))}
+          <option value="files">Adapter files (PEFT / Unsloth)…</option>
+        </select>
+      </label>
+      {form.adapterSource === 'files' && (
+        <label className="field">
+          <span className="field__label">adapter_config.json and adapter_model.safetensors (pick both)</span>
+          <input type="file" multiple accept=".json,.safetensors" onChange={(e) => void onFiles(e.target.files)} data-testid="playground-adapter-files" />
+          {files && <span className="field__help">Loaded: {files.name}</span>}
+          {fileProblem && <span className="notice notice--error">{fileProblem}</span>}
+        </label>
+      )}
+    </div>
   );
 }
 
@@ -137,7 +185,10 @@ function OutputColumn({ column, running }: { column: PlaygroundColumn; running: 
   const { output } = column;
   return (
     <section className="playground-output" data-testid={`playground-output-${column.model}`}>
-      <h3>{MODEL_LABEL[column.model]}</h3>
+      <h3>
+        {MODEL_LABEL[column.model]}
+        {output?.adapterLabel && `: ${output.adapterLabel}`}
+      </h3>
       <pre className="playground-text" data-testid={`playground-text-${column.model}`}>
         {column.text || (running ? '…' : '')}
       </pre>

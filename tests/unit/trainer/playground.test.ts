@@ -11,7 +11,10 @@ import path from 'node:path';
 import initSqlJs from 'sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Generator } from '../../../src/generate/generator';
+import { decodeCheckpoint } from '../../../src/grpo/checkpoint';
+import { NodeCheckpointStorage } from '../../../src/grpo/checkpoint-node';
 import { applyAdapter, exportAdapter } from '../../../src/grpo/export';
+import { restoreLora } from '../../../src/grpo/trainer';
 import { Rng } from '../../../src/grpo/rng';
 import { renderPrompt } from '../../../src/grpo/trainer-prompts';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
@@ -138,6 +141,61 @@ describe('TrainerService playground', () => {
     await expect(service.playground(ask({ models: [], temperature: -1 }))).rejects.toThrow(/choose the base model, the adapter, or both; temperature must be/);
     await service.release();
   }, 600_000);
+
+  it('answers with a saved checkpoint or imported adapter files instead of the current LoRA, each as a runner loaded with it gives', async () => {
+    // Its own checkpoint folder: the one checkpoint there is this run's.
+    const checkpointDir = path.join(dir, 'checkpoints-sources');
+    const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: path.join(dir, 'hub'), checkpointDir, evalExamples: 2, sqlWorkers: 1 }));
+    const model = await env.openModel({ kind: 'bundled-demo' }, () => {});
+    // The run continues a known nonzero adapter, so its checkpoint differs from the base model.
+    const start = randomAdapter(model, 21, 0.5);
+    await service.importAdapter(await exportAdapter(await referenceRunner(model, start), { baseModelNameOrPath: null }));
+    const outcome = await service.train({ ...request, config: { ...request.config, max_steps: 1, save_steps: 1, seed: 4 } }, () => {});
+    expect(outcome.status).toBe('finished');
+    const listed = await service.listCheckpoints();
+    expect(listed.map((c) => c.step)).toEqual([1]);
+    const saved = listed[0]!;
+    // Then the run's LoRA is replaced by another adapter: "current run" is that one, not the checkpoint's.
+    const current = randomAdapter(model, 22, 0.5);
+    await service.importAdapter(await exportAdapter(await referenceRunner(model, current), { baseModelNameOrPath: null }));
+    const before = await service.exportAdapter();
+    const files = randomAdapter(model, 23, 0.5);
+    const exported = await exportAdapter(await referenceRunner(model, files), { baseModelNameOrPath: null });
+
+    const state = await decodeCheckpoint(await new NodeCheckpointStorage(checkpointDir).load(saved.id));
+    const checkpointRunner = await referenceRunner(model, start);
+    restoreLora(checkpointRunner, state);
+    const want = {
+      base: await greedyText(model, await referenceRunner(model, randomAdapter(model, 5, 0)), 24),
+      run: await greedyText(model, await referenceRunner(model, current), 24),
+      checkpoint: await greedyText(model, checkpointRunner, 24),
+      files: await greedyText(model, await referenceRunner(model, files), 24),
+    };
+    expect(new Set(Object.values(want)).size).toBe(4); // four different answers, so each comparison tells them apart
+
+    const answer = async (adapter: PlaygroundRequest['adapter'], models: PlaygroundRequest['models'] = ['adapter']) => (await service.playground(ask({ adapter, models, maxNewTokens: 24 }))).outputs;
+    const fromCheckpoint = await answer({ kind: 'checkpoint', id: saved.id }, ['base', 'adapter']);
+    expect(fromCheckpoint.map((o) => o.text)).toEqual([want.base, want.checkpoint]);
+    expect(fromCheckpoint[1]!.adapterLabel).toBe('checkpoint at step 1');
+    expect(fromCheckpoint[0]!.adapterLabel).toBeUndefined();
+    const fromFiles = await answer({ kind: 'files', adapter: exported, name: 'my-adapter' });
+    expect(fromFiles[0]).toMatchObject({ text: want.files, adapterLabel: 'adapter my-adapter' });
+    expect((await answer({ kind: 'run' }))[0]).toMatchObject({ text: want.run, adapterLabel: 'current run' });
+    expect((await answer(undefined))[0]!.text).toBe(want.run);
+    expect((await answer({ kind: 'checkpoint', id: saved.id }))[0]!.text).toBe(want.checkpoint); // loaded again after the files
+
+    // Bad sources are refused with the reason, and leave the playground working.
+    await expect(answer({ kind: 'checkpoint', id: 'no-such-run-step000001' })).rejects.toThrow(/no-such-run-step000001/);
+    await expect(answer({ kind: 'files', adapter: { configJson: '{', safetensors: exported.safetensors } })).rejects.toThrow(/adapter_config.json is not JSON/);
+    await expect(answer({ kind: 'files' } as never)).rejects.toThrow(/pick both adapter files/);
+    await expect(answer({ kind: 'hub' } as never)).rejects.toThrow(/must be 'run', 'checkpoint' or 'files', got "hub"/);
+    expect((await answer({ kind: 'files', adapter: exported }))[0]).toMatchObject({ text: want.files, adapterLabel: 'imported adapter' });
+
+    // The run's own adapter is as it was.
+    const after = await service.exportAdapter();
+    expect(Buffer.from(after.safetensors).equals(Buffer.from(before.safetensors))).toBe(true);
+    await service.release();
+  }, 900_000);
 
   it('runs the extracted SQL on the synthetic database, reporting results, errors and equivalence (sql.js as the reference)', async () => {
     const model = await env.openModel({ kind: 'bundled-demo' }, () => {});

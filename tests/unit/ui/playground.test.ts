@@ -3,11 +3,11 @@
  * run's groups, streamed chunks into columns, and the store's slice driving an engine double.
  */
 import { describe, expect, it } from 'vitest';
-import { applyChunk, columnsFor, DEFAULT_PLAYGROUND_FORM, playgroundRequestOf, playgroundRows, withOutputs } from '../../../src/ui/playground-form';
+import { adapterFilePair, applyChunk, columnsFor, DEFAULT_PLAYGROUND_FORM, playgroundCheckpoints, playgroundRequestOf, playgroundRows, withOutputs } from '../../../src/ui/playground-form';
 import { createAppStore } from '../../../src/ui/store';
 import type { EngineApi } from '../../../src/worker/api';
 import type { DashboardEngine } from '../../../src/worker/engine-client';
-import type { GroupRecord, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus } from '../../../src/worker/training-api';
+import type { CheckpointInfo, GroupRecord, PlaygroundChunk, PlaygroundRequest, PlaygroundResult, PlaygroundStatus } from '../../../src/worker/training-api';
 
 const form = { ...DEFAULT_PLAYGROUND_FORM, question: ' How many? ', context: 'CREATE TABLE t (a INT)' };
 
@@ -43,6 +43,44 @@ describe('playground form', () => {
     expect(rows.map((r) => r.question)).toEqual(['c', 'a', 'b']);
     expect(rows[1]).toEqual({ question: 'a', context: 'CREATE TABLE a (x INT)', goldSql: 'SELECT x FROM a' });
     expect(playgroundRows([{ step: 1, groups: [group('a'), group('b')] }], 1)).toHaveLength(1);
+  });
+
+  it('asks for a checkpoint or picked files as the adapter, with the adapter column even when the run has no LoRA', () => {
+    expect(playgroundRequestOf({ ...form, adapterSource: 'checkpoint' }, true)).toEqual({ ok: false, problems: ['choose a checkpoint'] });
+    expect(playgroundRequestOf({ ...form, adapterSource: 'checkpoint', checkpointId: 'run-1-step000040' }, false)).toMatchObject({
+      ok: true,
+      request: { models: ['base', 'adapter'], adapter: { kind: 'checkpoint', id: 'run-1-step000040' } },
+    });
+    expect(playgroundRequestOf({ ...form, adapterSource: 'files', question: '' }, true)).toEqual({
+      ok: false,
+      problems: ['type a question', 'pick the adapter files (adapter_config.json and adapter_model.safetensors)'],
+    });
+    const adapter = { configJson: '{}', safetensors: new Uint8Array([1, 2]) };
+    expect(playgroundRequestOf({ ...form, adapterSource: 'files', compareBase: false }, false, { name: 'my-lora', adapter })).toMatchObject({
+      ok: true,
+      request: { models: ['adapter'], adapter: { kind: 'files', adapter, name: 'my-lora' } },
+    });
+    // Files picked earlier do not matter once the run's LoRA is chosen again: no adapter field.
+    const run = playgroundRequestOf(form, true, { name: 'my-lora', adapter });
+    expect(run.ok && 'adapter' in run.request).toBe(false);
+  });
+
+  it('finds the adapter files in a pick, and says what is missing or ambiguous', () => {
+    const f = (...names: string[]) => names.map((name) => ({ name }));
+    expect(adapterFilePair(f('adapter_model.safetensors', 'README.md', 'adapter_config.json'))).toEqual({ ok: true, config: { name: 'adapter_config.json' }, weights: { name: 'adapter_model.safetensors' } });
+    expect(adapterFilePair(f('cfg.json', 'w.safetensors'))).toEqual({ ok: true, config: { name: 'cfg.json' }, weights: { name: 'w.safetensors' } });
+    expect(adapterFilePair(f('a.json', 'b.json', 'w.safetensors'))).toEqual({ ok: false, problem: 'several .json files were picked: which is adapter_config.json?' });
+    expect(adapterFilePair(f('adapter_config.json'))).toEqual({ ok: false, problem: 'adapter_model.safetensors is missing from the pick' });
+    expect(adapterFilePair(f('w.safetensors'))).toEqual({ ok: false, problem: 'adapter_config.json is missing from the pick' });
+    expect(adapterFilePair(f('adapter_config.json', 'a.safetensors', 'b.safetensors'))).toEqual({ ok: false, problem: 'several .safetensors files were picked: which is the adapter?' });
+    expect(adapterFilePair([])).toEqual({ ok: false, problem: 'pick adapter_config.json and adapter_model.safetensors together' });
+  });
+
+  it('offers the GRPO checkpoints of the loaded model, newest step first', () => {
+    const c = (id: string, step: number, modelId = 'm', kind?: 'warmup'): CheckpointInfo => ({ id, step, createdAt: `2026-01-0${step % 9}T00:00:00Z`, modelId, ...(kind ? { kind } : {}) });
+    const list = [c('a', 10), c('w', 20, 'm', 'warmup'), c('b', 30), c('other', 40, 'x')];
+    expect(playgroundCheckpoints(list, 'm').map((x) => x.id)).toEqual(['b', 'a']);
+    expect(playgroundCheckpoints(list, null)).toEqual([]);
   });
 
   it('streams chunks into their columns, then puts the outputs in', () => {
@@ -91,6 +129,33 @@ describe('store playground slice', () => {
     expect(pg.running).toBe(false);
     expect(pg.promptTokens).toBe(40);
     expect(pg.columns.map((c) => c.text)).toEqual(['base done', 'adapter done']);
+  });
+
+  it('lists the checkpoints with the status, and sends the chosen source', async () => {
+    const checkpoints: CheckpointInfo[] = [{ id: 'r-step000002', step: 2, createdAt: '2026-01-01T00:00:00Z', modelId: 'm' }];
+    const calls: PlaygroundRequest[] = [];
+    const engine = {
+      ...shell,
+      playgroundStatus: async () => ({ model: 'm', adapter: false, blocked: null, maxPromptLength: 256 }),
+      listCheckpoints: async () => checkpoints,
+      async playground(request: PlaygroundRequest): Promise<PlaygroundResult> {
+        calls.push(request);
+        return { outputs: request.models.map((model) => ({ model, text: model, sql: null, tokens: 1, finished: true, execution: null, ms: 1 })), promptTokens: 3, prunedTables: [] };
+      },
+    } as unknown as DashboardEngine;
+    const store = createAppStore(engine);
+    await store.getState().refreshPlayground();
+    expect(store.getState().playground.checkpoints).toEqual(checkpoints);
+    store.getState().setPlaygroundForm({ question: 'q', context: 'CREATE TABLE t (a INT)', adapterSource: 'checkpoint', checkpointId: 'r-step000002' });
+    await store.getState().generatePlayground();
+    expect(calls.at(-1)).toMatchObject({ models: ['base', 'adapter'], adapter: { kind: 'checkpoint', id: 'r-step000002' } });
+
+    const adapter = { configJson: '{}', safetensors: new Uint8Array([7]) };
+    store.getState().setPlaygroundAdapterFiles({ name: 'lora-dir', adapter });
+    expect(store.getState().playground.form.adapterSource).toBe('files');
+    await store.getState().generatePlayground();
+    expect(calls.at(-1)).toMatchObject({ adapter: { kind: 'files', adapter, name: 'lora-dir' } });
+    expect(calls).toHaveLength(2);
   });
 
   it('says why a generation failed, and that an engine without a playground has none', async () => {
