@@ -124,7 +124,12 @@ function mix(i: number, key: number): number {
  * read by range. Reading element e of a tensor gives the bf16 (round to nearest even) of
  * (2 u - 1) bound with u from mix(e, hash(name, seed)).
  */
-export function randomBf16Safetensors(tensors: CheckpointTensor[], seed: number): GeneratedFile & { read(start: number, end: number): Uint8Array; tensors: { name: string; shape: number[]; dtype: SafetensorsDtype; fileOffset: number; byteLength: number }[] } {
+export interface GeneratedSafetensors extends GeneratedFile {
+  read(start: number, end: number): Uint8Array;
+  tensors: { name: string; shape: number[]; dtype: SafetensorsDtype; fileOffset: number; byteLength: number }[];
+}
+
+export function randomBf16Safetensors(tensors: CheckpointTensor[], seed: number): GeneratedSafetensors {
   const layout = safetensorsLayout(
     tensors.map((t) => ({ name: t.name, dtype: 'BF16' as const, shape: t.shape })),
     { format: 'pt' },
@@ -171,7 +176,7 @@ const tokenizerFile = (name: string) => new Uint8Array(readFileSync(require.reso
 const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
 
 /** gemma-3-1b-it's files: the four small ones as bytes, model.safetensors generated from `seed`. */
-export function gemma3_1bFiles(seed = 1): { 'config.json': Uint8Array; 'generation_config.json': Uint8Array; 'tokenizer.json': Uint8Array; 'tokenizer_config.json': Uint8Array; 'model.safetensors': ReturnType<typeof randomBf16Safetensors> } {
+export function gemma3_1bFiles(seed = 1): { 'config.json': Uint8Array; 'generation_config.json': Uint8Array; 'tokenizer.json': Uint8Array; 'tokenizer_config.json': Uint8Array; 'model.safetensors': GeneratedSafetensors } {
   return {
     'config.json': json(GEMMA3_1B_CONFIG),
     'generation_config.json': json(GEMMA3_1B_GENERATION_CONFIG),
