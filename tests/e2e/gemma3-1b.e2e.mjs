@@ -113,10 +113,10 @@ async function waitForRun(page, log, what, ready, timeoutMs) {
     await failIfRunFailed(page);
     if (await ready()) return;
     const phase = await phaseOf(page);
-    const progress = (await page.getByTestId('model-panel').innerText().catch(() => '')).split('\n').find((l) => /downloading|loading|copying/.test(l)) ?? '';
-    const line = `${phase} ${progress.replace(/[\d.,]+ ?(MiB|GiB|MB|GB|%)[^\n]*/, '').trim()}`;
+    const status = (await page.getByTestId('run-status-live').innerText().catch(() => '')).trim();
+    const line = `${phase}: ${status.replace(/\d[\d.,]*/g, '#')}`;
     if (line !== last) {
-      mark(log, `phase ${phase}${progress ? `: ${progress.slice(0, 100)}` : ''}`);
+      mark(log, `phase ${phase}${status ? `: ${status.slice(0, 120)}` : ''}`);
       last = line;
     }
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (phase ${phase})`);
