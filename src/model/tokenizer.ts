@@ -45,10 +45,19 @@ export class Gemma3Tokenizer {
   readonly stopTokenIds: readonly number[];
   /** Number of ids in the vocabulary (tokenizer.json model vocab + added tokens). */
   readonly vocabSize: number;
+  /**
+   * One more than the largest id plain text can encode to: the model vocabulary's and the added
+   * tokens' that are not special (gemma-3's <image_soft_token>, id 262144, is special and lies past
+   * the 1B model's 262,144 embedding rows).
+   */
+  readonly textVocabSize: number;
 
   private readonly vocab: Map<string, number>;
 
-  private constructor(private readonly tk: PreTrainedTokenizer) {
+  private constructor(
+    private readonly tk: PreTrainedTokenizer,
+    textVocabSize?: number,
+  ) {
     const vocab = tk.get_vocab();
     this.vocab = vocab;
     const ids = {} as Gemma3SpecialIds;
@@ -62,6 +71,7 @@ export class Gemma3Tokenizer {
     let maxId = -1;
     for (const id of vocab.values()) if (id > maxId) maxId = id;
     this.vocabSize = maxId + 1;
+    this.textVocabSize = textVocabSize ?? this.vocabSize;
     if (!tk.chat_template) throw new TokenizerError('tokenizer_config.json has no chat_template');
   }
 
@@ -74,7 +84,7 @@ export class Gemma3Tokenizer {
     const cls = (tokenizerConfig as Json)['tokenizer_class'];
     // GemmaTokenizer(Fast) is what Gemma-3 checkpoints name; the base class serves anything else.
     const Impl = typeof cls === 'string' && cls.startsWith('GemmaTokenizer') ? GemmaTokenizer : PreTrainedTokenizer;
-    return new Gemma3Tokenizer(new Impl(tokenizerJson, tokenizerConfig));
+    return new Gemma3Tokenizer(new Impl(tokenizerJson, tokenizerConfig), textIdCount(tokenizerJson as Json));
   }
 
   /** Loads tokenizer.json and tokenizer_config.json through the hub client (and its cache). */
@@ -122,6 +132,23 @@ export class Gemma3Tokenizer {
   tokenId(token: string): number | undefined {
     return this.vocab.get(token);
   }
+}
+
+/** One more than the largest id of tokenizer.json's model vocabulary and non-special added tokens. */
+function textIdCount(json: Json): number | undefined {
+  const model = json['model'] as Json | undefined;
+  const vocab = model?.['vocab'];
+  let max = -1;
+  if (Array.isArray(vocab)) {
+    max = vocab.length - 1; // Unigram: [token, score] pairs, id = index
+  } else if (vocab && typeof vocab === 'object') {
+    for (const id of Object.values(vocab as Record<string, unknown>)) if (typeof id === 'number' && id > max) max = id;
+  } else {
+    return undefined;
+  }
+  const added = Array.isArray(json['added_tokens']) ? (json['added_tokens'] as Json[]) : [];
+  for (const t of added) if (t['special'] !== true && typeof t['id'] === 'number' && t['id'] > max) max = t['id'];
+  return max + 1;
 }
 
 function checkMessages(messages: ChatMessage[]): void {

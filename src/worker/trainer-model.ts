@@ -30,6 +30,8 @@ export async function openHubModel(client: HubClient, options: { modelId: string
   const config = await readHubConfig(client, options.modelId, progress(`downloading ${options.modelId} config`));
   await client.download([...MODEL_TEXT_FILES], progress(`downloading ${options.modelId} config and tokenizer`));
   const tokenizer = Gemma3Tokenizer.fromJson(await client.json('tokenizer.json'), await client.json('tokenizer_config.json'));
+  // A tokenizer of another model is refused before the weights are downloaded.
+  checkTokenizerFits({ config, tokenizer, modelId: options.modelId });
   const weights = await client.openWeights(progress(`downloading ${options.modelId} weights`));
   const readFile = async (name: string) => {
     if (!(await client.exists(name))) return null;
@@ -56,10 +58,21 @@ export function checkedGemma3Config(json: unknown, modelId: string): Gemma3Confi
   return parseGemma3Config(json);
 }
 
-/** Checks that the tokenizer and the model agree (a model whose embedding is smaller than the ids the tokenizer emits fails at the first prompt). */
+/** How far a model's vocabulary may run past its tokenizer's ids (checkpoints pad vocab_size, e.g. gemma-3-4b: 262,145 ids, vocab_size 262,208). */
+const VOCAB_PADDING = 128;
+
+/**
+ * Checks that the tokenizer and the model agree, before any weight is read: text must encode to
+ * ids the embedding has rows for (else the first prompt fails), and the model must not sample
+ * ids the tokenizer cannot decode (beyond vocab_size padding).
+ */
 export function checkTokenizerFits(model: Pick<OpenedModel, 'config' | 'tokenizer' | 'modelId'>): void {
-  const { special } = model.tokenizer;
+  const { special, textVocabSize, vocabSize } = model.tokenizer;
+  const v = model.config.vocabSize;
+  const other = 'the tokenizer belongs to another model (or the files come from two checkpoints)';
   for (const [name, id] of Object.entries(special)) {
-    if (id >= model.config.vocabSize) throw new Error(`${model.modelId}: the tokenizer's ${name} id ${id} is outside the model's vocabulary of ${model.config.vocabSize}`);
+    if (id >= v) throw new Error(`${model.modelId}: tokenizer.json's ${name} id ${id} is outside the model's vocabulary (config.json vocab_size ${v}): ${other}`);
   }
+  if (textVocabSize > v) throw new Error(`${model.modelId}: tokenizer.json encodes text to ids up to ${textVocabSize - 1}, but config.json's vocab_size is ${v} (the embedding has no rows for the rest): ${other}`);
+  if (v > Math.ceil(vocabSize / VOCAB_PADDING) * VOCAB_PADDING) throw new Error(`${model.modelId}: config.json's vocab_size ${v} is larger than tokenizer.json's ${vocabSize} ids (ids the model samples could not be decoded): ${other}`);
 }

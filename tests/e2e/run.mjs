@@ -7,8 +7,9 @@
  *   node tests/e2e/run.mjs no-webgpu                  # only the files whose name contains "no-webgpu"
  *
  * Each tests/e2e/*.e2e.mjs exports `tests`, an array of { name, timeoutMs?, run(t) }, and may export
- * `browserArgs` (extra Chromium flags) and `webgpu = false` (no SwiftShader WebGPU flags: Chromium
- * then offers navigator.gpu but no adapter, as on a machine without a usable GPU). A file gets its own browser (fresh profile) and one page that
+ * `browserArgs` (extra Chromium flags), `webgpu = false` (no SwiftShader WebGPU flags: Chromium
+ * then offers navigator.gpu but no adapter, as on a machine without a usable GPU) and `optIn = true`
+ * (runs only when a filter names it: hours-long runs such as gemma3-1b, `npm run test:e2e:1b`). A file gets its own browser (fresh profile) and one page that
  * its tests share, in order, so a later test can build on what an earlier one did (e.g. reuse a
  * loaded model instead of paying onnxruntime-web's shader compilation on SwiftShader again). `t` is
  * { page, baseUrl, repoRoot, log(...) }. A test fails by throwing (node:assert is handy).
@@ -41,7 +42,7 @@ const CHROMIUM_ARGS = [
 /** WebGPU on SwiftShader (the CPU Vulkan that Debian's chromium ships); a file can opt out. */
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 const DEFAULT_TEST_TIMEOUT_MS = 60_000;
-/** A hard ceiling for the whole run, so a wedged browser can never hang CI. */
+/** A hard ceiling for the whole run, so a wedged browser can never hang CI (raised to the selected tests' own timeouts when those add up to more). */
 const RUN_TIMEOUT_MS = 40 * 60_000;
 const CONSOLE_LINES_ON_FAILURE = 40;
 const verbose = process.env.E2E_VERBOSE === '1';
@@ -71,18 +72,24 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
     void cleanup().finally(() => process.exit(code));
   });
 }
-const watchdog = setTimeout(() => {
-  aborted = true;
-  console.error(`e2e: the whole run exceeded ${RUN_TIMEOUT_MS / 60_000} min, giving up`);
-  void cleanup().finally(() => process.exit(1));
-}, RUN_TIMEOUT_MS);
-watchdog.unref();
+function startWatchdog(ms) {
+  const watchdog = setTimeout(() => {
+    aborted = true;
+    console.error(`e2e: the whole run exceeded ${Math.round(ms / 60_000)} min, giving up`);
+    void cleanup().finally(() => process.exit(1));
+  }, ms);
+  watchdog.unref();
+}
 
 async function main() {
   const files = await loadTestFiles();
   // Whole files only: a file's tests share a page and build on each other.
-  const selected = files.filter((f) => filters.length === 0 || filters.some((name) => f.name.includes(name)));
+  const selected = files.filter((f) => (filters.length === 0 ? !f.optIn : filters.some((name) => f.name.includes(name))));
   if (selected.length === 0) throw new Error(`No e2e test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
+  const skipped = files.filter((f) => f.optIn && !selected.includes(f)).map((f) => f.name);
+  if (skipped.length) console.log(`e2e: opt-in, not run unless named: ${skipped.join(', ')}`);
+  const own = selected.reduce((a, f) => a + f.tests.reduce((b, t) => b + (t.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS), 0), 0);
+  startWatchdog(Math.max(RUN_TIMEOUT_MS, own + 5 * 60_000));
 
   const baseUrl = await startServer();
   let passed = 0;
@@ -108,7 +115,7 @@ async function loadTestFiles() {
     for (const t of mod.tests) {
       if (typeof t.name !== 'string' || typeof t.run !== 'function') throw new Error(`${name}: every test needs a name and a run(t) function`);
     }
-    files.push({ name, tests: mod.tests, browserArgs: mod.browserArgs ?? [], webgpu: mod.webgpu ?? true });
+    files.push({ name, tests: mod.tests, browserArgs: mod.browserArgs ?? [], webgpu: mod.webgpu ?? true, optIn: mod.optIn === true });
   }
   return files;
 }

