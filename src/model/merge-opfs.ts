@@ -14,11 +14,12 @@ export async function opfsMergedWeightsSink(byteLength: number, storage: Storage
   const shortfall = storageShortfall(byteLength, await storage.estimate());
   if (shortfall) throw new MergeError(shortfall);
   const dir = await root.getDirectoryHandle(DIR, { create: true });
-  const handle = await dir.getFileHandle('model.safetensors', { create: true });
+  return opfsFileSink(await dir.getFileHandle('model.safetensors', { create: true }), () => root.removeEntry(DIR, { recursive: true }));
+}
+
+/** A sink writing one OPFS file; on abort the stream is dropped and `remove` cleans up after it. */
+export async function opfsFileSink(handle: FileSystemFileHandle, remove: () => Promise<void>): Promise<MergedWeightsSink> {
   const stream = await handle.createWritable();
-  const drop = async () => {
-    await root.removeEntry(DIR, { recursive: true }).catch(() => undefined);
-  };
   return {
     write: (bytes) => stream.write(bytes as Uint8Array<ArrayBuffer>),
     async finish() {
@@ -27,7 +28,7 @@ export async function opfsMergedWeightsSink(byteLength: number, storage: Storage
     },
     async abort() {
       await stream.abort().catch(() => undefined);
-      await drop();
+      await remove().catch(() => undefined);
     },
   };
 }

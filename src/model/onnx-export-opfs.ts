@@ -4,8 +4,8 @@
  * written, then each file checked again as it opens. A FileSystemWritableFileStream lands only on
  * close(), so a failure leaves no half file; finished files are disk-backed Files to download.
  */
-import type { MergedWeightsSink } from './merge';
-import { storageShortfall } from './merge';
+import { storageShortfall, type MergedWeightsSink } from './merge';
+import { opfsFileSink } from './merge-opfs';
 import { OnnxExportError, type OpenSink } from './onnx-export';
 
 const DIR = 'transformersjs-export';
@@ -23,17 +23,6 @@ export async function opfsOnnxExportSinks(expectedBytes: number, storage: Storag
     if (short) throw new OnnxExportError(short);
     // One flat folder: OPFS names may not hold '/', and the download names come from the caller.
     const handle = await dir.getFileHandle(file.replaceAll('/', '__'), { create: true });
-    const stream = await handle.createWritable();
-    return {
-      write: (bytes) => stream.write(bytes as Uint8Array<ArrayBuffer>),
-      async finish() {
-        await stream.close();
-        return handle.getFile();
-      },
-      async abort() {
-        await stream.abort().catch(() => undefined);
-        await dir.removeEntry(handle.name).catch(() => undefined);
-      },
-    };
+    return opfsFileSink(handle, () => dir.removeEntry(handle.name));
   };
 }
