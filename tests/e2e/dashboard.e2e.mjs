@@ -24,6 +24,21 @@ async function loadDefaultConfig(repoRoot) {
 }
 
 /** The fields the settings panel must show, under TRL's names. */
+
+/**
+ * The Playground fills in after its tab opens (the engine's status, then the run's checkpoints for
+ * the adapter picker), re-rendering its controls; a keyboard walk must start after that.
+ */
+async function playgroundSettled(page) {
+  await page.getByTestId('playground-generate').waitFor();
+  const options = () => page.getByTestId('playground-adapter-source').locator('option').count();
+  let before = -1;
+  for (let now = await options(); now !== before; now = await options()) {
+    before = now;
+    await page.waitForTimeout(500);
+  }
+}
+
 const TRL_FIELDS = [
   'learning_rate', 'num_generations', 'max_prompt_length', 'max_completion_length', 'max_steps', 'beta', 'epsilon', 'loss_type',
   'scale_rewards', 'temperature', 'top_p', 'gradient_accumulation_steps', 'max_grad_norm', 'warmup_ratio', 'lr_scheduler_type',
@@ -358,6 +373,7 @@ export const tests = [
       for (const id of tabs) {
         await showTab(page, id);
         await page.getByTestId(`tabpanel-${id}`).waitFor();
+        if (id === 'playground') await playgroundSettled(page);
         const stops = await assertKeyboardReachesEverything(page, `the ${id} tab`);
         const minor = await assertAccessible(page, `the ${id} tab`);
         report.push(`${id}: ${stops} stops${minor.length ? `, axe ${minor.join(', ')}` : ''}`);
