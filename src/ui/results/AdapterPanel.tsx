@@ -51,7 +51,6 @@ function MergedModel() {
   const exportMergedModel = useAppStore((s) => s.exportMergedModel);
   const progress = useAppStore((s) => s.mergeProgress);
   const locked = useAppStore((s) => isActive(s.run.phase));
-  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   return (
     <div className="merged-model">
       <div className="actions">
@@ -59,14 +58,7 @@ function MergedModel() {
           {progress ? 'Merging…' : 'Download merged model'}
         </button>
       </div>
-      {progress && progress.total > 0 && (
-        <div className="progress-list__label" data-testid="merge-progress">
-          <progress aria-label="Merging the adapter into the model" max={progress.total} value={progress.done} />
-          <span className="muted">
-            {mib(progress.done)} / {mib(progress.total)} MiB
-          </span>
-        </div>
-      )}
+      {progress && <ByteProgress progress={progress} label="Merging the adapter into the model" testId="merge-progress" />}
       <p className="field__help">
         The adapter merged into the base weights (as PEFT's <code>merge_and_unload()</code>), in the base's dtype, with its config and
         tokenizer files: load the folder with <code>AutoModelForCausalLM.from_pretrained</code>. Needs browser storage for the weights
@@ -82,7 +74,6 @@ function TransformersJsExport() {
   const progress = useAppStore((s) => s.onnxProgress);
   const locked = useAppStore((s) => isActive(s.run.phase));
   const [dtype, setDtype] = useState<'fp32' | 'fp16'>('fp32');
-  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   return (
     <div className="merged-model">
       <div className="actions">
@@ -97,14 +88,7 @@ function TransformersJsExport() {
           {progress ? 'Exporting…' : 'Download for transformers.js'}
         </button>
       </div>
-      {progress && progress.total > 0 && (
-        <div className="progress-list__label" data-testid="onnx-progress">
-          <progress aria-label="Exporting for transformers.js" max={progress.total} value={progress.done} />
-          <span className="muted">
-            {mib(progress.done)} / {mib(progress.total)} MiB
-          </span>
-        </div>
-      )}
+      {progress && <ByteProgress progress={progress} label="Exporting for transformers.js" testId="onnx-progress" />}
       <p className="field__help">
         The merged model as an ONNX decoder with KV cache (<code>onnx/model.onnx</code>, or <code>model_fp16.onnx</code>), with its config
         and tokenizer files: load the folder with <code>AutoModelForCausalLM.from_pretrained</code> in transformers.js. Needs browser storage
@@ -144,5 +128,19 @@ function ImportAdapter() {
       </button>
       <p className="field__help">PEFT or Unsloth adapters for Gemma-3-1B; training continues from it.</p>
     </fieldset>
+  );
+}
+
+/** Bytes written so far of an export, once its size is known. */
+function ByteProgress({ progress, label, testId }: { progress: { done: number; total: number }; label: string; testId: string }) {
+  if (progress.total <= 0) return null;
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return (
+    <div className="progress-list__label" data-testid={testId}>
+      <progress aria-label={label} max={progress.total} value={progress.done} />
+      <span className="muted">
+        {mib(progress.done)} / {mib(progress.total)} MiB
+      </span>
+    </div>
   );
 }
