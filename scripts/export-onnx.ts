@@ -10,6 +10,7 @@
  * Bad input (missing files, an adapter for another base) exits with status 2.
  */
 import path from 'node:path';
+import { runCli } from './lib/run-cli';
 import { Gemma3ConfigError } from '../src/model/config';
 import { MergeError } from '../src/model/merge';
 import { readAdapterFolder } from '../src/model/merge-node';
@@ -57,36 +58,22 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   let last = 0;
-  try {
-    const adapter = args.adapter ? await readAdapterFolder(args.adapter) : null;
-    const result = await exportOnnxFolder({
-      modelDir: args.model,
-      adapter,
-      outDir: args.out,
-      dtype: args.dtype,
-      external: args.external,
-      onProgress: (p) => {
-        if (Date.now() - last < 1000 && p.done < p.total) return;
-        last = Date.now();
-        process.stderr.write(`\rweights: ${(p.done / 2 ** 20).toFixed(1)} / ${(p.total / 2 ** 20).toFixed(1)} MiB`);
-      },
-    });
-    process.stderr.write('\n');
-    console.log(`wrote ${path.resolve(args.out)}: ${result.files.join(', ')} (${(result.bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return 0;
-  } catch (e) {
-    if (e instanceof OnnxExportError || e instanceof MergeError || e instanceof PeftError || e instanceof SafetensorsError || e instanceof Gemma3ConfigError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
+  const adapter = args.adapter ? await readAdapterFolder(args.adapter) : null;
+  const result = await exportOnnxFolder({
+    modelDir: args.model,
+    adapter,
+    outDir: args.out,
+    dtype: args.dtype,
+    external: args.external,
+    onProgress: (p) => {
+      if (Date.now() - last < 1000 && p.done < p.total) return;
+      last = Date.now();
+      process.stderr.write(`\rweights: ${(p.done / 2 ** 20).toFixed(1)} / ${(p.total / 2 ** 20).toFixed(1)} MiB`);
+    },
+  });
+  process.stderr.write('\n');
+  console.log(`wrote ${path.resolve(args.out)}: ${result.files.join(', ')} (${(result.bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    process.exit(1);
-  },
-);
+runCli(main, [OnnxExportError, MergeError, PeftError, SafetensorsError, Gemma3ConfigError]);

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from './lib/run-cli';
 import { Generator } from '../src/generate/generator';
 import { applyAdapter, readAdapterFiles } from '../src/grpo/export';
 import { Gemma3ConfigError, type Gemma3Config } from '../src/model/config';
@@ -123,14 +124,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError || e instanceof MergeError || e instanceof PeftError || e instanceof SafetensorsError || e instanceof Gemma3ConfigError) {
-      console.error(`error: ${e.message}${e instanceof UsageError ? `\n${USAGE}` : ''}`);
-      process.exit(2);
-    }
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    process.exit(1);
-  },
-);
+runCli(main, [UsageError, MergeError, PeftError, SafetensorsError, Gemma3ConfigError], { error: UsageError, text: USAGE });
