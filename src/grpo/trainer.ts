@@ -387,7 +387,10 @@ export class GrpoTrainer {
     return { createdAtStep: index, uses: 0, rows, metrics, timings: { generation, rewards }, tokens, groups: hintGroups };
   }
 
-  /** Forward/backward over the micro-batches, gradients summed, one AdamW update. */
+  /**
+   * Forward/backward over the micro-batches, gradients summed, one AdamW update. Log-probs are of
+   * softmax(logits / temperature), the policy that sampled the completions (as TRL scores them).
+   */
   private async trainOn(b: GenerationBatch, index: number) {
     const c = this.config;
     const runner = this.o.runner;
@@ -395,11 +398,11 @@ export class GrpoTrainer {
     if (c.num_iterations > 1 && !b.oldLogp) {
       if (b.uses > 0) throw new Error('internal: old log-probs must be taken before the first update on a batch');
       b.oldLogp = [];
-      for (const mb of mbs) b.oldLogp.push(await runner.logprobs(mb, 1, mb.lossRows));
+      for (const mb of mbs) b.oldLogp.push(await runner.logprobs(mb, 1, mb.lossRows, c.temperature));
     }
     if (c.beta > 0 && !b.refLogp) {
       b.refLogp = [];
-      for (const mb of mbs) b.refLogp.push(await runner.logprobs(mb, 0, mb.lossRows));
+      for (const mb of mbs) b.refLogp.push(await runner.logprobs(mb, 0, mb.lossRows, c.temperature));
     }
     const eps = clipEpsilons(c);
     let acc: Map<string, import('../runtime/ort').ort.Tensor> | undefined;
@@ -414,7 +417,7 @@ export class GrpoTrainer {
         const perToken: Record<string, Float32Array> = { weights: mb.weights, advantages: mb.advantages };
         if (oldLogp) perToken.old_logp = oldLogp;
         if (refLogp) perToken.ref_logp = refLogp;
-        const res = await runner.lossAndGradients({ inputIds: mb.inputIds, attentionMask: mb.attentionMask, perToken, objectiveKey: this.objectiveKey, objective: this.objective, lossRows: mb.lossRows });
+        const res = await runner.lossAndGradients({ inputIds: mb.inputIds, attentionMask: mb.attentionMask, perToken, objectiveKey: this.objectiveKey, objective: this.objective, lossRows: mb.lossRows, temperature: c.temperature });
         this.o.hooks?.onMicroBatch?.({ step: index + 1, iteration: b.uses, index: m, microBatch: mb, logprobs: res.logprobs, loss: res.loss, oldLogp, refLogp });
         loss += res.loss;
         policy.push({ mask: mb.mask, ...clipIndicators(res.logprobs, oldLogp, mb.advantages, eps), ...(refLogp ? { perTokenKl: perTokenKl(res.logprobs, refLogp) } : {}) });

@@ -178,9 +178,12 @@ interface ChunkResult {
  * d logp / d logits = onehot(target) - softmax(logits), so d hidden_normed = c * E[target] -
  * (c * softmax) @ E with c = d loss / d logp.
  */
-function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tensor, extras: Record<string, Tensor>, norm: Tensor, embed: Tensor[], o: Pick<LossHeadOptions, 'objective' | 'withGradient' | 'weightGradients'>): ChunkResult {
+function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tensor, extras: Record<string, Tensor>, norm: Tensor, embed: Tensor[], o: Pick<LossHeadOptions, 'objective' | 'withGradient' | 'weightGradients'>, invTemperature?: Tensor): ChunkResult {
   const g = xc.graph;
-  const h = nn.rmsNorm(xc, norm, cfg.rmsNormEps, 1);
+  const normed = nn.rmsNorm(xc, norm, cfg.rmsNormEps, 1);
+  // Sampled at temperature T, the policy is softmax(logits / T) (as TRL scores it): without
+  // softcapping, logits / T = (h / T) @ E^T, so the [rows, H] state is scaled, not [rows, V].
+  const h = invTemperature ? op.mul(normed, invTemperature) : normed;
   const logits = embed.map((e) => op.gemm(op.stopGradient(h), e, false, true)); // per shard [rows, Vs]
   const lseParts = logits.map((l) => nn.logsumexp(l, -1, true)); // [rows, 1]
   const lse = lseParts.length === 1 ? lseParts[0] : nn.logsumexp(op.concat(lseParts, 1), -1, true);
@@ -262,7 +265,15 @@ export interface LossChunkOptions {
    * them plus this chunk's, so the weight gradients add up on the device across runs.
    */
   accumulate?: boolean;
+  /**
+   * Take the scalar input `inv_temperature` (1 / T): log-probs of softmax(logits / T), the policy
+   * that sampled at temperature T. One graph serves every temperature.
+   */
+  temperature?: boolean;
 }
+
+/** Scalar input 1 / T of a loss-chunk graph built with `temperature`. */
+export const LOSS_INV_TEMPERATURE = 'inv_temperature';
 
 /** Input name of the running sum of a weight gradient in an accumulating loss-chunk graph. */
 export const accumulatedName = (name: string) => `acc.${name}`;
@@ -286,7 +297,8 @@ export function buildLossChunkGraph(cfg: Gemma3Config, shards: VocabShard[], o: 
   const perToken = Object.fromEntries(o.perTokenInputs.map((n) => [n, g.input(n, 'float32', [o.rows])]));
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
   const embed = embedInputs(g, cfg, shards);
-  const r = lossChunk(cfg, shards, xc, targets, perToken, norm, embed, o);
+  const invTemperature = o.temperature ? g.input(LOSS_INV_TEMPERATURE, 'float32', []) : undefined;
+  const r = lossChunk(cfg, shards, xc, targets, perToken, norm, embed, o, invTemperature);
   g.output(r.logp, 'logprobs');
   g.output(r.loss, 'loss');
   if (o.withGradient) g.output(r.dx!, 'grad_rows');

@@ -23,6 +23,7 @@ import {
   accumulatedName,
   buildLogitsGraph,
   buildLossChunkGraph,
+  LOSS_INV_TEMPERATURE,
   embedShardGradName,
   embedShardName,
   FINAL_NORM,
@@ -54,6 +55,8 @@ export interface LossRequest extends Batch {
   objectiveKey: string;
   objective: TokenObjective;
   loraScale?: number;
+  /** Score the policy that sampled at this temperature: softmax(logits / T) (default 1). */
+  temperature?: number;
   /**
    * Only these rows (b*T + t, ascending) go through the loss head; the objective must not depend on
    * the others (e.g. GRPO, whose weights are 0 on prompt and padding positions). Far less work when
@@ -287,12 +290,13 @@ export class Gemma3Runner {
 
   /**
    * Token log-probs only (no gradient), row b*T + t = log p(ids[b, t+1]) (0 at each row's last
-   * position): the reference policy (loraScale 0) and the sampling policy's old log-probs.
+   * position): the reference policy (loraScale 0) and the sampling policy's old log-probs, of
+   * softmax(logits / temperature).
    */
-  async logprobs(b: Batch, loraScale = 1, rows?: Int32Array): Promise<Float32Array> {
+  async logprobs(b: Batch, loraScale = 1, rows?: Int32Array, temperature = 1): Promise<Float32Array> {
     const { batch, seq } = this.checkBatch(b);
     const states = await this.hiddenStates(b, loraScale);
-    const head = await this.lossHead(states[this.cfg.numLayers], b, batch, seq, rows, {}, { key: 'logprobs', objective: (logp) => op.reduceSum(logp, [0]), withGradient: false });
+    const head = await this.lossHead(states[this.cfg.numLayers], b, batch, seq, rows, {}, { key: 'logprobs', objective: (logp) => op.reduceSum(logp, [0]), withGradient: false, temperature });
     disposeAll(...states);
     for (let r = 0; r < batch; r++) head.logprobs[r * seq + seq - 1] = 0;
     return head.logprobs;
@@ -311,7 +315,7 @@ export class Gemma3Runner {
     seq: number,
     lossRows: Int32Array | undefined,
     perToken: Record<string, Float32Array>,
-    o: { key: string; objective: TokenObjective; withGradient: boolean; weightGradients?: boolean },
+    o: { key: string; objective: TokenObjective; withGradient: boolean; weightGradients?: boolean; temperature?: number },
   ): Promise<{ loss: number; logprobs: Float32Array; gradHidden?: ort.Tensor; weightGrads: Record<string, ort.Tensor> }> {
     const total = batch * seq;
     const sel = lossRows ? selectRows(lossRows, total) : null;
@@ -319,7 +323,10 @@ export class Gemma3Runner {
     const chunkRows = Math.max(1, this.options.chunkRows ?? 512);
     const names = Object.keys(perToken).sort();
     const targets = targetsOf(b.inputIds, seq);
-    const fixed = { [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() };
+    const temperature = o.temperature ?? 1;
+    if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`loss head: temperature must be a positive number, got ${temperature}`);
+    const invTemperature = this.store.upload(new Float32Array([1 / temperature]), []);
+    const fixed = { [FINAL_NORM]: this.weights.get(FINAL_NORM)!, [LOSS_INV_TEMPERATURE]: invTemperature, ...this.embedFeeds() };
     const reads: Promise<void>[] = [];
     const losses: number[] = [];
     const headLogprobs = new Float32Array(index.length);
@@ -330,7 +337,7 @@ export class Gemma3Runner {
         const rows = Math.min(chunkRows, index.length - start);
         const accumulate = !!o.weightGradients && start > 0;
         const session = await this.session(`loss_chunk:${o.key}:${batch}x${seq}:${rows}:${o.withGradient}:${o.weightGradients ?? false}:${accumulate}`, () =>
-          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate }),
+          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate, temperature: true }),
         );
         const at = index.subarray(start, start + rows);
         const pickFrom = <T extends Float32Array | Int32Array>(values: T, count: number): T => {
@@ -363,9 +370,10 @@ export class Gemma3Runner {
     } catch (e) {
       // A failed run: let the readbacks already queued settle, free what the chunks made, report the failure.
       await Promise.allSettled(reads);
-      disposeAll(...parts, ...Object.values(weightGrads));
+      disposeAll(...parts, ...Object.values(weightGrads), invTemperature);
       throw e;
     }
+    disposeAll(invTemperature);
     const gradHidden = o.withGradient ? await this.assembleRows(parts, batch, seq, sel) : undefined;
     disposeAll(...parts);
     await Promise.all(reads);
@@ -405,6 +413,7 @@ export class Gemma3Runner {
       objective: req.objective,
       withGradient: true,
       weightGradients: full,
+      temperature: req.temperature,
     });
     const { loss, logprobs } = head;
 

@@ -305,3 +305,24 @@ describe('GrpoTrainer (tiny model, wasm)', () => {
     await fresh.release();
   }, 300_000);
 });
+
+describe('GrpoTrainer at a sampling temperature (tiny model, wasm)', () => {
+  it('scores the completions under softmax(logits / temperature), the policy that sampled them', async () => {
+    const c = config({ ...BASE, temperature: 0.7, max_steps: 1 });
+    const run = await makeRun(c);
+    expect(await run.trainer.run()).toEqual({ status: 'finished', step: 1 });
+    // Step 1 runs before any update, and PEFT's LoRA starts with B = 0: the base model's log-probs.
+    const { runner } = await tinyRunner('wasm', c);
+    try {
+      for (const m of run.micro) {
+        const mb = m.microBatch;
+        const tempered = await runner.logprobs(mb, 1, mb.lossRows, 0.7);
+        expect(relL2(m.logprobs, tempered)).toBeLessThan(1e-5);
+        expect(relL2(m.logprobs, await runner.logprobs(mb, 1, mb.lossRows, 1))).toBeGreaterThan(1e-2);
+      }
+    } finally {
+      await runner.release();
+      await run.trainer.release();
+    }
+  }, 300_000);
+});
