@@ -9,7 +9,7 @@
  * (a Gemma-3-1B rank-8 LoRA with its AdamW moments is about 80 MB).
  */
 import type { CheckpointInfo } from '../worker/training-api';
-import { checkCheckpointId, CheckpointError, type CheckpointFiles, type CheckpointStorage } from './checkpoint';
+import { checkCheckpointId, checkpointBytes, CheckpointError, type CheckpointFiles, type CheckpointStorage } from './checkpoint';
 
 const DB_NAME = 'webgrpo-checkpoints';
 const DB_VERSION = 1;
@@ -79,6 +79,13 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     const record = await request(tx.objectStore(FILES).get(checkCheckpointId(id)) as IDBRequest<FilesRecord | undefined>);
     if (!record) throw new CheckpointError(`no checkpoint ${JSON.stringify(id)} in this browser`);
     return { meta: record.meta, tensors: record.tensors };
+  }
+
+  /** Reads the checkpoint's record (one at a time: a checkpoint can be tens of MB). */
+  async sizeOf(id: string): Promise<number> {
+    const tx = this.db.transaction(FILES, 'readonly');
+    const record = await request(tx.objectStore(FILES).get(checkCheckpointId(id)) as IDBRequest<FilesRecord | undefined>);
+    return record ? checkpointBytes(record) : 0;
   }
 
   async delete(id: string): Promise<void> {

@@ -4,7 +4,7 @@
  * directory rename is atomic, so a crash leaves either the old state or the new one, and list()
  * never sees a partial directory (left-overs are removed by the next save).
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointInfo } from '../worker/training-api';
 import { checkCheckpointId, CheckpointError, type CheckpointFiles, type CheckpointStorage } from './checkpoint';
@@ -73,6 +73,14 @@ export class NodeCheckpointStorage implements CheckpointStorage {
 
   async delete(id: string): Promise<void> {
     await rm(path.join(this.root, checkCheckpointId(id)), { recursive: true, force: true });
+  }
+
+  /** Bytes of checkpoint.json and state.safetensors (0 when there is no such checkpoint). */
+  async sizeOf(id: string): Promise<number> {
+    const dir = path.join(this.root, checkCheckpointId(id));
+    let bytes = 0;
+    for (const f of [FILES.meta, FILES.tensors]) bytes += await stat(path.join(dir, f)).then((s) => s.size, () => 0);
+    return bytes;
   }
 
   private async removeLeftovers(): Promise<void> {

@@ -79,6 +79,13 @@ export interface CheckpointStorage {
   save(info: CheckpointInfo, files: CheckpointFiles): Promise<void>;
   load(id: string): Promise<CheckpointFiles>;
   delete(id: string): Promise<void>;
+  /** Bytes a checkpoint takes (its two files); the storage inventory shows them. */
+  sizeOf?(id: string): Promise<number>;
+}
+
+/** Bytes of a checkpoint's two files (checkpoint.json as UTF-8). */
+export function checkpointBytes(files: CheckpointFiles): number {
+  return new TextEncoder().encode(files.meta).byteLength + files.tensors.byteLength;
 }
 
 export class CheckpointError extends Error {
@@ -200,5 +207,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   }
   async delete(id: string): Promise<void> {
     this.entries.delete(id);
+  }
+  async sizeOf(id: string): Promise<number> {
+    const e = this.entries.get(id);
+    return e ? checkpointBytes(e.files) : 0;
   }
 }

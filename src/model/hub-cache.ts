@@ -51,6 +51,36 @@ export interface HubCache {
   setRef(key: string, value: string): Promise<void>;
 }
 
+/** One stored entry as a listing reports it (a key with data, complete or partial). */
+export interface CacheListingEntry {
+  key: string;
+  state: 'complete' | 'partial';
+  bytes: number;
+  commit: string | null;
+}
+
+/** Everything a cache holds: its entries and its refs. */
+export interface CacheListing {
+  entries: CacheListingEntry[];
+  refs: { key: string; value: string }[];
+}
+
+/**
+ * A cache that can say what it holds and forget parts of it (the storage inventory: what the app
+ * keeps in the browser, and deleting it). Every persistent cache here is one.
+ */
+export interface InventoryCache extends HubCache {
+  list(): Promise<CacheListing>;
+  deleteRef(key: string): Promise<void>;
+  /** Removes the now-empty folders above `key` (after its entry was deleted); folders still holding anything stay. */
+  removeEmptyParents(key: string): Promise<void>;
+}
+
+export function isInventoryCache(cache: HubCache): cache is InventoryCache {
+  const c = cache as Partial<InventoryCache>;
+  return typeof c.list === 'function' && typeof c.deleteRef === 'function' && typeof c.removeEmptyParents === 'function';
+}
+
 const NO_IDENTITY: FileIdentity = { commit: null, etag: null, size: null };
 
 export function missingEntry(): CacheEntryStatus {
@@ -65,7 +95,7 @@ export function keySegments(key: string): string[] {
 }
 
 /** Cache in memory: for tests, the bundled model, and environments without persistent storage. */
-export class MemoryHubCache implements HubCache {
+export class MemoryHubCache implements InventoryCache {
   readonly kind = 'memory';
   private readonly entries = new Map<string, { chunks: Uint8Array[]; size: number; complete: boolean; identity: FileIdentity }>();
   private readonly refs = new Map<string, string>();
@@ -125,5 +155,15 @@ export class MemoryHubCache implements HubCache {
   async setRef(key: string, value: string): Promise<void> {
     keySegments(key);
     this.refs.set(key, value);
+  }
+  async list(): Promise<CacheListing> {
+    const entries = [...this.entries].map(([key, e]) => ({ key, state: e.complete ? ('complete' as const) : ('partial' as const), bytes: e.size, commit: e.identity.commit }));
+    return { entries, refs: [...this.refs].map(([key, value]) => ({ key, value })) };
+  }
+  async deleteRef(key: string): Promise<void> {
+    this.refs.delete(key);
+  }
+  async removeEmptyParents(): Promise<void> {
+    // no folders in memory
   }
 }

@@ -6,7 +6,9 @@
  */
 import { MergeError, storageShortfall, type MergedWeightsSink } from './merge';
 
-const DIR = 'merged-model';
+/** The merged model's folder at the top of the origin's OPFS. */
+export const OPFS_MERGED_DIR = 'merged-model';
+const DIR = OPFS_MERGED_DIR;
 
 export async function opfsMergedWeightsSink(byteLength: number, storage: StorageManager = navigator.storage): Promise<MergedWeightsSink> {
   const root = await storage.getDirectory();

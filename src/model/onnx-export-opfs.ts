@@ -8,7 +8,9 @@ import { storageShortfall, type MergedWeightsSink } from './merge';
 import { opfsFileSink } from './merge-opfs';
 import { OnnxExportError, type OpenSink } from './onnx-export';
 
-const DIR = 'transformersjs-export';
+/** The transformers.js export's folder at the top of the origin's OPFS. */
+export const OPFS_ONNX_EXPORT_DIR = 'transformersjs-export';
+const DIR = OPFS_ONNX_EXPORT_DIR;
 const WHAT = 'the transformers.js export';
 const INSTEAD = 'export on the command line with npm run export-onnx';
 

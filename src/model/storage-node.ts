@@ -2,11 +2,11 @@
  * Node-only storage: local files as ByteSources, and a directory cache for hub downloads.
  * Kept apart from the browser modules so bundles for the page never pull in node:fs.
  */
-import { open, mkdir, stat, rm, readFile, writeFile, truncate } from 'node:fs/promises';
+import { open, mkdir, stat, rm, readFile, writeFile, truncate, readdir, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { SafetensorsError, checkRange, type ByteSource } from './safetensors';
-import { keySegments, missingEntry, type CacheEntryStatus, type FileIdentity, type HubCache, type PartialWriter } from './hub-cache';
+import { keySegments, missingEntry, type CacheEntryStatus, type CacheListing, type CacheListingEntry, type FileIdentity, type InventoryCache, type PartialWriter } from './hub-cache';
 
 /** A local file read by ranges (never loaded whole). */
 export class FileByteSource implements ByteSource {
@@ -61,7 +61,7 @@ interface Marker extends FileIdentity {
  * interrupted download's bytes, `<key>.complete.json` marks a finished, verified file. Keys are made
  * of URI-encoded segments, so they never escape the root. Refs live under `<root>/.refs/`.
  */
-export class NodeDirectoryCache implements HubCache {
+export class NodeDirectoryCache implements InventoryCache {
   readonly kind = 'node-directory';
   constructor(readonly root: string) {}
 
@@ -160,5 +160,57 @@ export class NodeDirectoryCache implements HubCache {
     const file = this.refPath(key);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, value);
+  }
+
+  async deleteRef(key: string): Promise<void> {
+    await rm(this.refPath(key), { force: true });
+    await this.removeEmptyDirs(['.refs', ...keySegments(key).slice(0, -1)]);
+  }
+
+  async removeEmptyParents(key: string): Promise<void> {
+    await this.removeEmptyDirs(keySegments(key).slice(0, -1));
+  }
+
+  /** Removes the folders of `dirs` under the root, deepest first, while they are empty. */
+  private async removeEmptyDirs(dirs: string[]): Promise<void> {
+    for (let n = dirs.length; n > 0; n--) {
+      try {
+        await rmdir(path.join(this.root, ...dirs.slice(0, n)));
+      } catch {
+        return; // not empty, or gone
+      }
+    }
+  }
+
+  /** Every entry (a data file, complete or partial) and every ref under the root. */
+  async list(): Promise<CacheListing> {
+    const entries: CacheListingEntry[] = [];
+    const refs: { key: string; value: string }[] = [];
+    const walk = async (dir: string, at: string[], visit: (name: string, at: string[]) => Promise<void>): Promise<void> => {
+      let items;
+      try {
+        items = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const item of items) {
+        if (item.isDirectory()) {
+          if (!(at.length === 0 && item.name === '.refs' && dir === this.root)) await walk(path.join(dir, item.name), [...at, item.name], visit);
+        } else await visit(item.name, at);
+      }
+    };
+    await walk(this.root, [], async (name, at) => {
+      if (name.endsWith('.complete.json') || name.endsWith('.partial.json')) return;
+      const key = [...at, name].join('/');
+      const s = await this.status(key);
+      if (s.state !== 'missing') entries.push({ key, state: s.state, bytes: s.bytes, commit: s.commit });
+    });
+    await walk(path.join(this.root, '.refs'), [], async (name, at) => {
+      const key = [...at, name].join('/');
+      const value = await this.getRef(key);
+      if (value) refs.push({ key, value });
+    });
+    const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    return { entries: entries.sort(byKey), refs: refs.sort(byKey) };
   }
 }

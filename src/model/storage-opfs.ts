@@ -18,9 +18,12 @@
  * Refs live under `.refs/`.
  */
 import { BlobByteSource, type ByteSource } from './safetensors';
-import { keySegments, MemoryHubCache, missingEntry, type CacheEntryStatus, type FileIdentity, type HubCache, type PartialWriter } from './hub-cache';
+import { keySegments, MemoryHubCache, missingEntry, type CacheEntryStatus, type CacheListing, type CacheListingEntry, type FileIdentity, type HubCache, type InventoryCache, type PartialWriter } from './hub-cache';
 
-const ROOT_DIR = 'webgrpo-hub-cache';
+/** The hub cache's folder at the top of the origin's OPFS. */
+export const OPFS_CACHE_DIR = 'webgrpo-hub-cache';
+const REFS_DIR = '.refs';
+const ENTRY_SUFFIXES = ['.parts', '.complete.json', '.partial.json'];
 /** Default segment size: what a reload mid-download can lose at most. */
 export const DEFAULT_SEGMENT_BYTES = 32 * 2 ** 20;
 
@@ -34,7 +37,7 @@ export interface OpfsHubCacheOptions {
   rootDir?: string;
 }
 
-export class OpfsHubCache implements HubCache {
+export class OpfsHubCache implements InventoryCache {
   readonly kind = 'opfs';
   private constructor(
     private readonly root: FileSystemDirectoryHandle,
@@ -45,7 +48,7 @@ export class OpfsHubCache implements HubCache {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!Number.isSafeInteger(segmentBytes) || segmentBytes <= 0) throw new Error(`OPFS cache: invalid segment size ${segmentBytes}`);
     const top = await navigator.storage.getDirectory();
-    return new OpfsHubCache(await top.getDirectoryHandle(options.rootDir ?? ROOT_DIR, { create: true }), segmentBytes);
+    return new OpfsHubCache(await top.getDirectoryHandle(options.rootDir ?? OPFS_CACHE_DIR, { create: true }), segmentBytes);
   }
 
   private async dirOf(segments: string[], create: boolean): Promise<FileSystemDirectoryHandle | null> {
@@ -218,6 +221,68 @@ export class OpfsHubCache implements HubCache {
     await w.write(value);
     await w.close();
   }
+
+  async deleteRef(key: string): Promise<void> {
+    const segments = keySegments(key);
+    const dir = await this.dirOf([REFS_DIR, ...segments.slice(0, -1)], false);
+    if (!dir) return;
+    await removeEntry(dir, segments[segments.length - 1]!);
+    await this.removeEmptyDirs([REFS_DIR, ...segments.slice(0, -1)]);
+  }
+
+  async removeEmptyParents(key: string): Promise<void> {
+    await this.removeEmptyDirs(keySegments(key).slice(0, -1));
+  }
+
+  /** Removes the folders of `path`, deepest first, while they are empty (a non-recursive remove refuses a folder that is not). */
+  private async removeEmptyDirs(path: string[]): Promise<void> {
+    for (let n = path.length; n > 0; n--) {
+      const parent = await this.dirOf(path.slice(0, n - 1), false);
+      if (!parent) return;
+      try {
+        await parent.removeEntry(path[n - 1]!);
+      } catch {
+        return; // not empty (or already gone): its ancestors are not empty either
+      }
+    }
+  }
+
+  /** Every entry (by its data or markers) and every ref, walking the cache's folders. */
+  async list(): Promise<CacheListing> {
+    const entries: CacheListingEntry[] = [];
+    const refs: { key: string; value: string }[] = [];
+    const walk = async (dir: FileSystemDirectoryHandle, path: string[]): Promise<void> => {
+      const names = new Set<string>();
+      const subdirs: FileSystemDirectoryHandle[] = [];
+      for await (const handle of opfsChildren(dir)) {
+        const name = handle.name;
+        const suffix = ENTRY_SUFFIXES.find((x) => name.endsWith(x) && name.length > x.length);
+        if (suffix) names.add(name.slice(0, -suffix.length));
+        else if (handle.kind === 'directory' && !(path.length === 0 && name === REFS_DIR)) subdirs.push(handle as FileSystemDirectoryHandle);
+      }
+      for (const name of names) {
+        const key = [...path, name].join('/');
+        const s = await this.status(key);
+        if (s.state !== 'missing') entries.push({ key, state: s.state, bytes: s.bytes, commit: s.commit });
+      }
+      for (const sub of subdirs) await walk(sub, [...path, sub.name]);
+    };
+    const walkRefs = async (dir: FileSystemDirectoryHandle, path: string[]): Promise<void> => {
+      for await (const handle of opfsChildren(dir)) {
+        if (handle.kind === 'directory') await walkRefs(handle as FileSystemDirectoryHandle, [...path, handle.name]);
+        else {
+          const value = (await (await (handle as FileSystemFileHandle).getFile()).text()).trim();
+          if (value) refs.push({ key: [...path, handle.name].join('/'), value });
+        }
+      }
+    };
+    await walk(this.root, []);
+    const refsDir = await this.dirOf([REFS_DIR], false);
+    if (refsDir) await walkRefs(refsDir, []);
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    refs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { entries, refs };
+  }
 }
 
 /**
@@ -227,6 +292,11 @@ export async function defaultBrowserCache(): Promise<HubCache> {
   const storage = (globalThis as { navigator?: { storage?: { getDirectory?: unknown } } }).navigator?.storage;
   if (typeof storage?.getDirectory === 'function') return OpfsHubCache.open();
   return new MemoryHubCache();
+}
+
+/** A folder's children (the async iterator TypeScript's DOM lib here does not declare). */
+export function opfsChildren(dir: FileSystemDirectoryHandle): AsyncIterable<FileSystemHandle> {
+  return (dir as unknown as { values(): AsyncIterable<FileSystemHandle> }).values();
 }
 
 function segmentName(i: number): string {

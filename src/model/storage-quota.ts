@@ -11,6 +11,11 @@ export interface StorageEstimate {
   usage?: number;
 }
 
+/** The dashboard panel that lists and deletes what the app stores (its title, as the message names it). */
+export const STORAGE_PANEL_TITLE = 'Browser storage';
+/** The results tab that holds it. */
+export const STORAGE_PANEL_TAB = 'System';
+
 export function isStorageFull(e: unknown): boolean {
   return (e instanceof DOMException && e.name === 'QuotaExceededError') || (e as { name?: unknown; code?: unknown } | null)?.code === 'ENOSPC' || (e as { name?: unknown } | null)?.name === 'QuotaExceededError';
 }
@@ -49,7 +54,7 @@ export async function storageFullError(o: {
   const left = free === null ? '' : ` and ${formatBytes(free)} is free`;
   const reason = o.error instanceof Error ? o.error.message : String(o.error);
   return new HubError(
-    `storage is full: ${o.subject ?? `"${o.path}"`} needs ${needed}${left} (${reason}). Delete cached models or checkpoints you no longer need (the cache panel), or free disk space, then retry: ${o.kept ?? 'the bytes already stored are kept and the download resumes'}`,
+    `storage is full: ${o.subject ?? `"${o.path}"`} needs ${needed}${left} (${reason}). Delete cached models or checkpoints you no longer need in the "${STORAGE_PANEL_TITLE}" panel (${STORAGE_PANEL_TAB} tab), or free disk space, then retry: ${o.kept ?? 'the bytes already stored are kept and the download resumes'}`,
     o.url,
     undefined,
     'StorageFull',

@@ -4,14 +4,14 @@
  */
 import * as Comlink from 'comlink';
 import type { EngineApi, GpuStatus } from './api';
-import type { DashboardExtrasApi } from './dashboard-api';
+import type { DashboardExtrasApi, StorageApi } from './dashboard-api';
 import type { TrainerApi, TrainingEvent } from './training-api';
 
 /**
  * Everything the UI can call on the engine worker. A method the worker lacks rejects with
  * EngineMethodMissingError (the extras are optional by design; TrainerApi is being implemented).
  */
-export type DashboardEngine = EngineApi & TrainerApi & DashboardExtrasApi;
+export type DashboardEngine = EngineApi & TrainerApi & DashboardExtrasApi & Partial<StorageApi>;
 
 /** The worker does not implement a method the UI called (e.g. an engine built before the trainer). */
 export class EngineMethodMissingError extends Error {
@@ -33,7 +33,7 @@ export function asMissingMethodError(method: string, error: unknown): unknown {
 
 export function startEngine(): DashboardEngine {
   const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'webgrpo-engine' });
-  const remote = Comlink.wrap<DashboardEngine>(worker);
+  const remote = Comlink.wrap<DashboardEngine & StorageApi>(worker);
 
   // A worker that fails to load (or throws outside a call) would leave comlink calls pending forever;
   // turn that into a rejection of every call in flight and every later one.
@@ -45,7 +45,7 @@ export function startEngine(): DashboardEngine {
   });
   crashed.catch(() => {}); // Only callers should see this rejection, not the unhandled-rejection log.
   const guard = <T>(call: Promise<T>): Promise<T> => Promise.race([call, crashed]);
-  const trainer = <T>(method: keyof (TrainerApi & DashboardExtrasApi), call: () => Promise<T>): Promise<T> =>
+  const trainer = <T>(method: keyof (TrainerApi & DashboardExtrasApi & StorageApi), call: () => Promise<T>): Promise<T> =>
     guard(call()).catch((e: unknown) => {
       throw asMissingMethodError(method, e);
     });
@@ -72,5 +72,7 @@ export function startEngine(): DashboardEngine {
     gpuMemoryUse: () => trainer('gpuMemoryUse', () => remote.gpuMemoryUse()),
     playgroundStatus: () => trainer('playgroundStatus', () => remote.playgroundStatus()),
     playground: (request, onChunk) => trainer('playground', () => remote.playground(request, onChunk ? Comlink.proxy(onChunk) : undefined)),
+    storageInventory: () => trainer('storageInventory', () => remote.storageInventory()),
+    deleteStored: (ref) => trainer('deleteStored', () => remote.deleteStored(ref)),
   };
 }

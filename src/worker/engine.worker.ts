@@ -47,6 +47,8 @@ const engine: DashboardEngine = {
   playgroundStatus: () => trainer.playgroundStatus(),
   // onChunk is a comlink proxy: a page that went away must not fail the generation.
   playground: (request, onChunk) => trainer.playground(request, onChunk && ((c) => void Promise.resolve(onChunk(c)).catch(() => undefined))),
+  storageInventory: () => trainer.storageInventory(),
+  deleteStored: (ref) => trainer.deleteStored(ref),
 };
 
 function workerGpu(): GpuLike | undefined {

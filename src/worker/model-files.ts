@@ -7,6 +7,7 @@
  * Only when asked, the model's files are also copied into the hub cache (OPFS in the browser), so
  * that after a reload, which takes the page's access to the folder away, the copy opens instead.
  */
+import { LOCAL_FOLDERS_DIR } from '../model/cache-inventory';
 import type { HubCache } from '../model/hub-cache';
 import { BlobByteSource, parseShardIndex, SafetensorsReader, ShardedSafetensorsReader, type ByteSource, type TensorReader } from '../model/safetensors';
 import { isStorageFull, storageFullError, type StorageEstimate } from '../model/storage-quota';
@@ -75,7 +76,7 @@ export function openModelFiles(folder: string, files: readonly File[]): Promise<
 
 /** Where the copy of a folder's file is kept in the cache. */
 export function storedFileKey(folder: string, file: string): string {
-  return ['local-folders', encodeURIComponent(folder), encodeURIComponent(file)].join('/');
+  return [LOCAL_FOLDERS_DIR, encodeURIComponent(folder), encodeURIComponent(file)].join('/');
 }
 
 function cacheReader(cache: HubCache, folder: string): FolderReader {

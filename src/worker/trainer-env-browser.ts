@@ -16,6 +16,10 @@ import { checkedGemma3Config, MODEL_TEXT_FILES, openHubModel, readHubConfig } fr
 import type { TrainerEnvironment } from './trainer-service';
 import { opfsMergedWeightsSink } from '../model/merge-opfs';
 import { opfsOnnxExportSinks } from '../model/onnx-export-opfs';
+import { OPFS_EXPORT_DIRS, opfsExportFolders, opfsOtherEntries } from '../model/export-folders';
+import { isInventoryCache } from '../model/hub-cache';
+import { OPFS_CACHE_DIR } from '../model/storage-opfs';
+import type { StorageSources } from './storage-inventory';
 
 const REVISION = 'main';
 
@@ -54,7 +58,31 @@ export function bundledClient(which: keyof typeof BUNDLED, root = appRoot(), doF
   });
 }
 
+/** What the app keeps in this browser: the OPFS hub cache and export folders, the IndexedDB checkpoints. */
+function browserStorage(checkpoints: () => Promise<IndexedDbCheckpointStorage>): () => Promise<StorageSources> {
+  return async () => {
+    const storage = (self.navigator as Navigator | undefined)?.storage;
+    const opfs = typeof storage?.getDirectory === 'function';
+    const cache = await defaultBrowserCache();
+    return {
+      // Without OPFS the cache lives in memory and is gone with the worker: nothing to list.
+      cache: opfs && isInventoryCache(cache) ? cache : null,
+      checkpoints: await checkpoints().catch(() => null),
+      exports: opfs ? opfsExportFolders(storage) : null,
+      estimate: typeof storage?.estimate === 'function' ? () => storage.estimate() : undefined,
+      other: opfs ? () => opfsOtherEntries([OPFS_CACHE_DIR, ...Object.values(OPFS_EXPORT_DIRS)], storage) : undefined,
+    };
+  };
+}
+
 export function browserTrainerEnvironment(): TrainerEnvironment {
+  // One IndexedDB connection for the inventory (listing it again must not open another each time).
+  let inventoryCheckpoints: Promise<IndexedDbCheckpointStorage> | null = null;
+  const checkpointsForInventory = () => {
+    inventoryCheckpoints ??= IndexedDbCheckpointStorage.open();
+    inventoryCheckpoints.catch(() => (inventoryCheckpoints = null));
+    return inventoryCheckpoints;
+  };
   return {
     async openModel(source, onProgress) {
       if (source.kind === 'local') throw new Error('a local model folder can only be used from the command line (npm run train); in the browser, open the folder with "Open a model folder"');
@@ -104,5 +132,6 @@ export function browserTrainerEnvironment(): TrainerEnvironment {
     hasWebGPU: () => Boolean((self.navigator as Navigator & { gpu?: unknown }).gpu),
     // A Gemma-3-1B rank-8 checkpoint is ~80 MB (LoRA + AdamW moments): keep the origin's quota in check.
     keepCheckpoints: 3,
+    storage: browserStorage(checkpointsForInventory),
   };
 }

@@ -22,6 +22,7 @@ import { describeSource, parseHubDatasetId, parseUpload, readSyntheticDataset } 
 import { copyModelFiles, openModelFiles, openStoredModel } from './model-files';
 import { checkedGemma3Config, checkTokenizerFits, MODEL_TEXT_FILES, openHubModel, readHubConfig, type OpenedModel } from './trainer-model';
 import type { TrainerEnvironment } from './trainer-service';
+import { nodeExportFolders } from '../model/export-folders-node';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The demo model committed under public/. */
@@ -120,5 +121,11 @@ export function nodeTrainerEnvironment(o: NodeEnvironmentOptions): TrainerEnviro
     hasWebGPU: () => typeof navigator !== 'undefined' && Boolean((navigator as Navigator & { gpu?: unknown }).gpu),
     evalExamples: o.evalExamples,
     sqlWorkers: o.sqlWorkers,
+    // The same inventory as the browser's, over the cache directory, the checkpoint directory and the export folders.
+    storage: async () => ({
+      cache: new NodeDirectoryCache(o.cacheDir),
+      checkpoints: new NodeCheckpointStorage(o.checkpointDir),
+      exports: nodeExportFolders({ merged: o.mergedDir ?? path.join(o.checkpointDir, '..', 'merged'), transformersjs: o.onnxDir ?? path.join(o.checkpointDir, '..', 'transformersjs') }),
+    }),
   };
 }

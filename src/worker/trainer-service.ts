@@ -34,7 +34,8 @@ import { DEFAULT_GPU_MEMORY_BUDGET, formatGiB, MemoryBudgetError, type MemoryPla
 import { planGrpoStep, withPlan } from '../grpo/memory-budget';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
-import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus } from './dashboard-api';
+import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus, StorageApi, StorageInventory, StoredItemRef } from './dashboard-api';
+import { deleteStoredItem, describeStored, readStorageInventory, storageBlockedBy, storageUnloads, storedRefProblem, type StorageSources, type StorageUse } from './storage-inventory';
 import { datasetFromSplit, datasetSourceProblems, prepareDataset } from './trainer-data';
 import { runPlayground } from './playground';
 import { adapterSourceKey, adapterSourceProblem, loadPlaygroundAdapter, type PlaygroundAdapter } from './playground-adapters';
@@ -72,6 +73,8 @@ export interface TrainerEnvironment {
    * fit; the opener it returns is called once per file with its exact size.
    */
   onnxExportSinks?(expectedBytes: number): Promise<OpenSink>;
+  /** What the environment keeps (hub cache, exports, checkpoints), for the storage inventory; absent: nothing to list. */
+  storage?(): Promise<StorageSources>;
 }
 
 export class RequestError extends Error {
@@ -156,7 +159,7 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
   return { config: v.config, warmup, warnings, problems };
 }
 
-export class TrainerService implements TrainerApi, DashboardExtrasApi {
+export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageApi {
   private active = false;
   private run: LoadedRun | null = null;
   /** The budget of the running (or last) run, for gpuMemoryUse. */
@@ -169,6 +172,14 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
   /** The playground's generation in progress (resume and a new run wait for it). */
   private playing: Promise<unknown> | null = null;
   private playgroundSql: SqlEvaluator | null = null;
+  /** The request of the active run, or of the run whose model is loaded (the storage inventory's "in use"). */
+  private lastRequest: TrainingRequest | null = null;
+  /** Checkpoint runs the active run resumed from. */
+  private resumedRuns: { runId: string; kind: 'grpo' | 'warmup' }[] = [];
+  /** An export is being written. */
+  private exporting = false;
+  /** A stored item is being deleted: a run does not start meanwhile. */
+  private deleting = false;
 
   constructor(private readonly env: TrainerEnvironment) {}
 
@@ -192,6 +203,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
       }
     };
     if (this.active) throw new RequestError(['a run is already in progress: stop it first']);
+    if (this.deleting) throw new RequestError(['browser storage is being deleted: start the run once that is done']);
     const checked = checkRequest(request, this.env);
     let resume: CheckpointState | undefined;
     let warmupResume: SftCheckpointState | undefined;
@@ -213,6 +225,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
     for (const w of checked.warnings) emit({ type: 'warning', step: 0, message: `config: ${w}` });
 
     this.active = true;
+    this.lastRequest = request;
+    this.resumedRuns = [...(resume ? [{ runId: resume.runId, kind: 'grpo' as const }] : []), ...(warmupResume ? [{ runId: warmupResume.runId, kind: 'warmup' as const }] : [])];
     this.early = { pause: false, stop: false };
     const previous = this.run;
     this.run = null;
@@ -382,6 +396,20 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
    * tokenizer files alongside.
    */
   async exportMergedModel(onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
+    return this.whileExporting(() => this.mergedModel(onProgress));
+  }
+
+  /** Marks an export as under way (the storage inventory keeps its folder meanwhile). */
+  private async whileExporting<T>(work: () => Promise<T>): Promise<T> {
+    this.exporting = true;
+    try {
+      return await work();
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  private async mergedModel(onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
     const run = this.run;
     if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
     if (this.active) throw new Error('a run is in progress: stop it (or let it finish) before merging, so the adapter does not change while it is read');
@@ -415,6 +443,10 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
    * tokenizer files alongside. File names are relative to the model folder (`onnx/model.onnx`).
    */
   async exportOnnxModel(dtype: OnnxDtype, onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
+    return this.whileExporting(() => this.onnxModel(dtype, onProgress));
+  }
+
+  private async onnxModel(dtype: OnnxDtype, onProgress?: (e: ProgressEvent) => void): Promise<ExportedModel> {
     const run = this.run;
     if (!run) throw new Error('no model is loaded: train (or resume) first, then export');
     if (this.active) throw new Error('a run is in progress: stop it (or let it finish) before exporting, so the adapter does not change while it is read');
@@ -489,6 +521,45 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi {
 
   modelCacheStatus(source: ModelSource): Promise<ModelCacheStatus> {
     return this.env.modelCacheStatus(source);
+  }
+
+  /** What the engine holds on to now: the storage inventory refuses to delete it. */
+  private storageUse(): StorageUse {
+    const runs = [...(this.active ? this.resumedRuns : [])];
+    if (this.active && this.run?.warmup) runs.push({ runId: this.run.warmup.runId, kind: 'warmup' });
+    if (this.active && this.run?.trainer) runs.push({ runId: this.run.trainer.runId, kind: 'grpo' });
+    const model = this.active || this.run ? (this.lastRequest?.model ?? null) : null;
+    return { active: this.active, model, modelLoaded: this.run !== null, dataset: this.active ? (this.lastRequest?.dataset ?? null) : null, runs, exporting: this.exporting, playing: this.playing !== null };
+  }
+
+  private async storageSources(): Promise<StorageSources> {
+    if (!this.env.storage) throw new Error('this engine keeps nothing in browser storage');
+    return this.env.storage();
+  }
+
+  async storageInventory(): Promise<StorageInventory> {
+    return readStorageInventory(await this.storageSources(), this.storageUse());
+  }
+
+  /**
+   * Deletes one stored item: refused while a run, an export or the Playground uses it. Deleting
+   * the files the loaded model reads (a finished run's) unloads that model first.
+   */
+  async deleteStored(ref: StoredItemRef): Promise<StorageInventory> {
+    const problem = storedRefProblem(ref);
+    if (problem !== null) throw new Error(`cannot delete: ${problem}`);
+    if (this.deleting) throw new Error(`cannot delete ${describeStored(ref)}: another deletion is under way`);
+    const blocked = storageBlockedBy(ref, this.storageUse());
+    if (blocked !== null) throw new Error(`cannot delete ${describeStored(ref)}: ${blocked}`);
+    const sources = await this.storageSources();
+    this.deleting = true;
+    try {
+      if (storageUnloads(ref, this.storageUse())) await this.release();
+      await deleteStoredItem(sources, ref);
+    } finally {
+      this.deleting = false;
+    }
+    return this.storageInventory();
   }
 
   async memoryPlan(request: MemoryPlanRequest): Promise<MemoryPlanReport> {

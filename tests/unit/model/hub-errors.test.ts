@@ -191,7 +191,7 @@ describe('a full cache', () => {
     const size = demo['model.safetensors']!.byteLength;
     const stored = (await c.cacheStatus(['model.safetensors']))[0]!;
     const needed = ((size - stored.bytes) / 2 ** 20).toFixed(0);
-    expect((e as Error).message).toContain(`storage is full: "model.safetensors" needs ${needed} MiB more and 3 MiB is free (The quota has been exceeded.). Delete cached models or checkpoints you no longer need (the cache panel)`);
+    expect((e as Error).message).toContain(`storage is full: "model.safetensors" needs ${needed} MiB more and 3 MiB is free (The quota has been exceeded.). Delete cached models or checkpoints you no longer need in the "Browser storage" panel (System tab)`);
     expect(stored.state).toBe('partial');
     expect(stored.bytes).toBeGreaterThan(0);
     expect(await state(c, 'config.json')).toBe('complete');
