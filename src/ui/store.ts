@@ -6,11 +6,12 @@
 import { DEFAULT_WARMUP_FORM, type WarmupForm } from './warmup-form';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PresetName } from '../rewards/registry';
-import type { DatasetReport, DashboardEvent, ModelCacheStatus } from '../worker/dashboard-api';
+import type { DatasetReport, DashboardEvent, ModelCacheStatus, StorageApi, StorageInventory, StoredItemRef } from '../worker/dashboard-api';
 import type { Backend, EngineApi, GpuStatus, SmokeResult } from '../worker/api';
 import { EngineMethodMissingError, type DashboardEngine } from '../worker/engine-client';
 import type { CheckpointInfo, ExportedAdapter, GpuMemoryUse, HintRecord, MemoryPlanReport, TrainerApi, TrainingMode } from '../worker/training-api';
 import { parseBudgetGiB } from './memory-view';
+import { sizeText, storedTitle } from './storage-view';
 import { adapterFiles, hintsFile, mergedModelFiles, metricsFile, onnxModelFiles, type DownloadFile, type MetricsFormat } from './downloads';
 import {
   buildTrainingRequest,
@@ -159,7 +160,29 @@ interface PlaygroundSlice {
   generatePlayground(): Promise<void>;
 }
 
-export type AppState = SystemSlice & SetupSlice & RunSlice & LayoutSlice & PlaygroundSlice;
+/** The Browser storage panel: the engine's inventory, the item awaiting confirmation, the deletion under way. */
+export interface StorageState {
+  phase: 'idle' | 'loading' | 'known' | 'unsupported' | 'failed';
+  inventory: StorageInventory | null;
+  /** The item whose deletion awaits confirmation (its id). */
+  confirming: string | null;
+  /** The item being deleted (its id). */
+  deleting: string | null;
+  /** Why the last listing or deletion failed. */
+  error: string | null;
+}
+
+export const INITIAL_STORAGE: StorageState = { phase: 'idle', inventory: null, confirming: null, deleting: null, error: null };
+
+interface StorageSlice {
+  storage: StorageState;
+  refreshStorage(): Promise<void>;
+  /** Asks for confirmation of one item's deletion (null: cancel). */
+  confirmStorageDelete(id: string | null): void;
+  deleteStored(ref: StoredItemRef): Promise<void>;
+}
+
+export type AppState = SystemSlice & SetupSlice & RunSlice & LayoutSlice & PlaygroundSlice & StorageSlice;
 export type AppStore = StoreApi<AppState>;
 
 export interface StoreDeps {
@@ -209,15 +232,15 @@ export function nextFrameOrTimeout(flush: () => void): void {
 }
 
 /** An engine without the trainer (the shell's EngineApi) still works: every trainer call reports "missing". */
-function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine {
+function withTrainerFallback(engine: EngineApi | DashboardEngine): DashboardEngine & StorageApi {
   const missing = (method: string) => () => Promise.reject(new EngineMethodMissingError(method));
-  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'exportOnnxModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'memoryPlan', 'gpuMemoryUse', 'playgroundStatus', 'playground'] as const;
+  const names = ['startTraining', 'pause', 'resume', 'stop', 'listCheckpoints', 'exportAdapter', 'exportMergedModel', 'exportOnnxModel', 'importAdapter', 'exportHints', 'importHints', 'editHint', 'inspectDataset', 'modelCacheStatus', 'memoryPlan', 'gpuMemoryUse', 'playgroundStatus', 'playground', 'storageInventory', 'deleteStored'] as const;
   const filled: Record<string, unknown> = { gpuInfo: () => engine.gpuInfo(), runSmokeSession: (b?: Backend) => engine.runSmokeSession(b) };
   for (const name of names) {
     const fn = (engine as unknown as Record<string, unknown>)[name];
     filled[name] = typeof fn === 'function' ? (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(engine, args) : missing(name);
   }
-  return filled as unknown as DashboardEngine;
+  return filled as unknown as DashboardEngine & StorageApi;
 }
 
 export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: StoreDeps = {}): AppStore {
@@ -599,6 +622,47 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
           setPg({ running: false });
         }
         await get().refreshPlayground();
+      },
+
+      // ---- Browser storage ----
+      storage: INITIAL_STORAGE,
+
+      async refreshStorage() {
+        const setStorage = (change: Partial<StorageState>) => set((s) => ({ storage: { ...s.storage, ...change } }));
+        setStorage({ phase: get().storage.inventory ? 'known' : 'loading', error: null });
+        try {
+          setStorage({ phase: 'known', inventory: await engine.storageInventory() });
+        } catch (e) {
+          setStorage(e instanceof EngineMethodMissingError ? { phase: 'unsupported' } : { phase: 'failed', error: explain(e) });
+        }
+      },
+
+      confirmStorageDelete(id) {
+        set((s) => ({ storage: { ...s.storage, confirming: id, error: null } }));
+      },
+
+      async deleteStored(ref) {
+        if (get().storage.deleting) return;
+        const setStorage = (change: Partial<StorageState>) => set((s) => ({ storage: { ...s.storage, ...change } }));
+        const before = get().storage.inventory?.items.find((i) => JSON.stringify(i.ref) === JSON.stringify(ref));
+        setStorage({ deleting: before?.id ?? null, error: null });
+        try {
+          const inventory = await engine.deleteStored(ref);
+          setStorage({ phase: 'known', inventory, confirming: null, deleting: null });
+          notify('info', `Deleted ${before ? storedTitle(before) : 'the item'}${before ? ` (${sizeText(before.bytes)} freed)` : ''}.`);
+        } catch (e) {
+          setStorage({ deleting: null, confirming: null, error: explain(e) });
+          return;
+        }
+        // What the rest of the dashboard knew about the deleted files is stale now.
+        if (ref.kind === 'hub-repo' || ref.kind === 'folder-copy') {
+          set((s) => ({ run: { ...s.run, modelCache: null } }));
+          void get().checkModelCache();
+        }
+        if (ref.kind === 'checkpoints') {
+          if (get().resumeOffer) void get().checkForCheckpoints();
+          void get().refreshPlayground();
+        }
       },
 
       // ---- Layout ----
