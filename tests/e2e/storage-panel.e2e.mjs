@@ -38,18 +38,23 @@ export const tests = [
       try {
         const files = filesFromDir(modelDir, { skip: (p) => p === 'manifest.json' });
         hub.commit(REPO, files);
+        // The run's dataset hangs on the hub until the test is done looking at the run in progress.
+        hub.commit('webgrpo/e2e-data', { 'data.jsonl': new TextEncoder().encode('{"question":"q","context":"CREATE TABLE t (a INT)","answer":"SELECT a FROM t"}\n') }, { type: 'dataset' });
+        hub.stallAfter('data.jsonl', 5);
         await page.goto(baseUrl);
         await page.getByTestId('model-hub').check();
         await page.getByTestId('model-endpoint').fill(hub.hubUrl);
         await page.getByTestId('model-repo').fill(REPO);
         await page.getByTestId('model-repo').blur();
         await page.getByTestId('model-cache').getByText(/Not cached yet/).waitFor({ timeout: 20_000 });
+        await page.getByTestId('dataset-hub').check();
+        await page.getByTestId('dataset-id').fill('webgrpo/e2e-data/data.jsonl');
 
         // The dashboard's own flow downloads the model into OPFS.
         await page.getByTestId('train').click();
-        await page.getByTestId('model-panel').getByText(/loading webgrpo\/tiny-gemma3-test onto/).waitFor({ state: 'attached', timeout: 60_000 });
+        await waitFor('the dataset to be asked for', async () => hub.requestsFor('data.jsonl').length > 0, 60_000);
         // Every file the app fetched, as the hub served it: the bytes the panel must show.
-        const fetched = [...new Set(hub.requests.filter((r) => r.method === 'GET' && r.status >= 200 && r.status < 300 && r.path !== null && r.range !== 'bytes=0-0').map((r) => r.path))];
+        const fetched = [...new Set(hub.requests.filter((r) => r.method === 'GET' && r.status >= 200 && r.status < 300 && r.path !== null && r.range !== 'bytes=0-0' && r.path in files).map((r) => r.path))];
         const expected = fetched.reduce((a, p) => a + files[p].byteLength, 0);
         log(`downloaded ${fetched.length} files (${fetched.join(', ')}), ${expected} bytes`);
 
@@ -59,11 +64,12 @@ export const tests = [
         const mib = `${(expected / 2 ** 20).toFixed(0)} MiB`;
         assert.equal(await item.getByTestId('stored-size').innerText(), mib);
         assert.match(await item.innerText(), new RegExp(`${fetched.length} files, complete · main → [0-9a-f]{8}`));
-        if (!['stopped', 'finished', 'failed'].includes(await phase(page))) {
-          assert.equal(await item.getByTestId('stored-delete').isDisabled(), true, 'the model of the run in progress could be deleted');
-          assert.match(await item.innerText(), /Kept while in use: the run in progress uses this model/);
-        }
-        await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+        assert.equal(await phase(page), 'loading');
+        assert.equal(await item.getByTestId('stored-delete').isDisabled(), true, 'the model of the run in progress could be deleted');
+        assert.match(await item.innerText(), /Kept while in use: the run in progress uses this model/);
+        // The dataset fails for good: the run ends.
+        hub.failNext({ path: 'data.jsonl', status: 404, times: 20 });
+        hub.releaseStalled();
         await waitFor('the run to end', async () => ['stopped', 'finished', 'failed'].includes(await phase(page)), 60_000);
         // The setup opens again: the cache status, asked now, says the model is cached.
         if (!(await page.getByTestId('setup-panels').isVisible())) await page.getByTestId('setup-toggle').click();
