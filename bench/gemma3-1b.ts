@@ -25,7 +25,7 @@
  * --steps-per-run K sets the generator's decode steps per session run.
  */
 import { Generator } from '../src/generate/generator';
-import { Rng } from '../src/grpo/rng';
+import { Rng } from '../src/common/rng';
 import type { LoraSpec } from '../src/model/gemma3-layer';
 import { Gemma3Runner } from '../src/model/gemma3-runner';
 import { LORA_MODULES } from '../src/model/peft';

@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import { Generator } from '../src/generate/generator';
-import { Rng } from '../src/grpo/rng';
+import { Rng } from '../src/common/rng';
 import { Gemma3Runner } from '../src/model/gemma3-runner';
 import { loraSpecOf } from '../src/model/parity';
 import { createLoraAdapter, LORA_MODULES } from '../src/model/peft';

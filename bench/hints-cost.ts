@@ -20,7 +20,7 @@ import { resolveHintsConfig } from '../src/hints/config';
 import { HintStore } from '../src/hints/store';
 import { runHintsStep, type PromptGroup } from '../src/hints/trainer';
 import { SYSTEM_PROMPT } from '../src/prompt/format';
-import { createRng, type Rng } from '../src/sql/prng';
+import { createRng, type Rng } from '../src/common/prng';
 import { parseSchema } from '../src/sql/schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

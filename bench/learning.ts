@@ -27,7 +27,7 @@ import { validateConfig, type GRPOConfigInput } from '../src/grpo/config';
 import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
 import { evaluatePolicy } from '../src/grpo/evaluate';
 import type { MetricsRow } from '../src/grpo/metrics';
-import { Rng } from '../src/grpo/rng';
+import { Rng } from '../src/common/rng';
 import { GrpoTrainer } from '../src/grpo/trainer';
 import { applyAdapter } from '../src/grpo/export';
 import type { TrainingMode } from '../src/hints/config';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { generateSyntheticCorpus } from '../src/dataset';
 import { Generator } from '../src/generate/generator';
 import { renderPrompt } from '../src/grpo/trainer-prompts';
-import { Rng } from '../src/grpo/rng';
+import { Rng } from '../src/common/rng';
 import { Gemma3Runner } from '../src/model/gemma3-runner';
 import { openModelFolder } from '../src/model/merge-node';
 import { exportOnnxFolder } from '../src/model/onnx-export-node';

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../src/grpo/rng';
+import { Rng } from '../src/common/rng';
 import { serializeSafetensors, type TensorToWrite } from '../src/model/safetensors';
 
 export type Proj = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj';

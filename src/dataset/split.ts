@@ -5,7 +5,7 @@
  * held-out examples test schemas the model never trained on, and no paraphrase of a held-out
  * question (same schema, same gold query) is trained on.
  */
-import { mixSeeds } from '../sql/prng';
+import { mixSeeds } from '../common/prng';
 import { DatasetError, type SqlRow } from './types';
 
 export interface SplitOptions {

@@ -24,7 +24,7 @@
  * (its B operand is otherwise packed on every product). The sessions are rebuilt if a weight
  * tensor is replaced.
  */
-import type { Rng } from '../grpo/rng';
+import type { Rng } from '../common/rng';
 import type { LayerType } from '../model/config';
 import {
   buildDecodeGraph,

@@ -2,7 +2,7 @@
  * Token sampling from one row of logits: temperature, top-k, top-p (nucleus), greedy at
  * temperature 0. Randomness comes from the caller's seeded Rng, so a run is reproducible.
  */
-import type { Rng } from '../grpo/rng';
+import type { Rng } from '../common/rng';
 
 export interface SamplingParams {
   /** 0 = greedy (argmax). */

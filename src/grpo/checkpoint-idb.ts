@@ -8,7 +8,7 @@
  * the tensors. Available in workers, where training runs; sizes are bounded by the origin's quota
  * (a Gemma-3-1B rank-8 LoRA with its AdamW moments is about 80 MB).
  */
-import type { CheckpointInfo } from '../worker/training-api';
+import type { CheckpointInfo } from '../common/records';
 import { checkCheckpointId, checkpointBytes, CheckpointError, type CheckpointFiles, type CheckpointStorage } from './checkpoint';
 
 const DB_NAME = 'webgrpo-checkpoints';

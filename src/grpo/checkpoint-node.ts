@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckpointInfo } from '../worker/training-api';
+import type { CheckpointInfo } from '../common/records';
 import { checkCheckpointId, CheckpointError, type CheckpointFiles, type CheckpointStorage } from './checkpoint';
 
 const FILES = { info: 'info.json', meta: 'checkpoint.json', tensors: 'state.safetensors' } as const;

@@ -3,7 +3,7 @@
  * as one entry. Ids are `<runId>-step<NNNNNN>` (GRPO, checkpointId) and `<runId>-warmup-step<NNNNNN>`
  * (the warm-up, sftCheckpointId); an id of neither shape is a run of its own.
  */
-import type { CheckpointInfo } from '../worker/training-api';
+import type { CheckpointInfo } from '../common/records';
 import type { CheckpointStorage } from './checkpoint';
 
 export interface CheckpointRun {

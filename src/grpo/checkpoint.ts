@@ -8,11 +8,11 @@
  */
 import type { GRPOConfig } from './config';
 import type { MetricsRow } from './metrics';
-import type { RngState } from './rng';
+import type { RngState } from '../common/rng';
 import type { PromptSamplerState } from './trainer-prompts';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors } from '../model/safetensors';
 import type { TrainingMode } from '../hints/config';
-import type { CheckpointInfo, EvalRecord } from '../worker/training-api';
+import type { CheckpointInfo, EvalRecord } from '../common/records';
 
 export const CHECKPOINT_FORMAT = 'webgrpo-checkpoint';
 export const CHECKPOINT_VERSION = 1;

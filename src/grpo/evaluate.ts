@@ -12,8 +12,8 @@ import { FULL_FORMAT } from '../rewards/format-rewards';
 import { executionEquivalenceReward } from '../rewards/execution-rewards';
 import type { GroupExecutor } from '../rewards/registry';
 import { sqlExampleOf } from '../sql/example-suite';
-import type { EvalRecord } from '../worker/training-api';
-import { Rng } from './rng';
+import type { EvalRecord } from '../common/records';
+import { Rng } from '../common/rng';
 import { renderPrompt, type HintInjectionSettings, type PromptTokenizer } from './trainer-prompts';
 
 export interface EvaluationOptions {

@@ -9,9 +9,9 @@
 import type { AdvantageResult } from './advantages';
 import { mean, nanMean, nanStd } from './stats';
 
-export type MetricValues = Record<string, number>;
-/** One logged row: the global step (number of optimizer steps taken) and its metrics. */
-export type MetricsRow = { step: number } & MetricValues;
+import type { MetricValues, MetricsRow } from '../common/records';
+
+export type { MetricValues, MetricsRow };
 
 /** reward, reward_std, frac_reward_zero_std, rewards/<name>/mean and rewards/<name>/std. */
 export function rewardMetrics(rewardsPerFunc: readonly (readonly (number | null)[])[], rewardNames: readonly string[], advantages: AdvantageResult): MetricValues {

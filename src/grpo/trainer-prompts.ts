@@ -11,7 +11,7 @@ import type { PolicyHint } from '../hints/types';
 import type { ChatMessage } from '../model/tokenizer';
 import { buildPrompt, type PromptInput, type PromptRefusal } from '../prompt/build-prompt';
 import { SYSTEM_PROMPT } from '../prompt/format';
-import { Rng, type RngState } from './rng';
+import { Rng, type RngState } from '../common/rng';
 
 /** What the trainer needs of a tokenizer (Gemma3Tokenizer provides it). */
 export interface PromptTokenizer {

@@ -8,7 +8,7 @@
  * architecture and its initialisation (transformers' Gemma-3 init: normal(0, initializer_range) for
  * projections and the embedding, zeros for the norms, which scale by 1 + w).
  */
-import { Rng } from '../grpo/rng';
+import { Rng } from '../common/rng';
 import { parseGemma3Config, type Gemma3Config } from './config';
 import { LAYER_WEIGHTS, layerWeightKey, layerWeightShape } from './gemma3-layer';
 import { EMBED_KEY } from './gemma3-runner';

@@ -7,7 +7,7 @@
  * Size: the embedding is 262,144 × hidden in BF16, 8 MiB at hidden 16; everything else is a few KB.
  * Hidden 16 also makes the embedding scale sqrt(16) = 4 exact in every dtype.
  */
-import { Rng } from '../grpo/rng';
+import { Rng } from '../common/rng';
 import { LAYER_WEIGHTS, layerWeightKey, layerWeightShape } from './gemma3-layer';
 import { parseGemma3Config, type Gemma3Config } from './config';
 import { float32ToBf16Bytes, serializeSafetensors, type TensorToWrite } from './safetensors';

@@ -8,7 +8,7 @@ import { CheckpointError, checkCheckpointId, type CheckpointFiles } from '../grp
 import type { MetricsRow } from '../grpo/metrics';
 import type { PromptSamplerState } from '../grpo/trainer-prompts';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors } from '../model/safetensors';
-import type { EvalRecord } from '../worker/training-api';
+import type { EvalRecord } from '../common/records';
 import type { SFTConfig } from './config';
 
 export const SFT_CHECKPOINT_FORMAT = 'webgrpo-sft-checkpoint';

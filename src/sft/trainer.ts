@@ -24,7 +24,7 @@ import type { Gemma3Runner } from '../model/gemma3-runner';
 import type { GroupExecutor } from '../rewards/registry';
 import { onDeviceLost as runtimeOnDeviceLost, readTensor } from '../runtime/device';
 import type { ort } from '../runtime/ort';
-import type { EvalRecord, TrainingEvent, TrainingPhase } from '../worker/training-api';
+import type { EvalRecord, TrainingEvent, TrainingPhase } from '../common/records';
 import { buildSftMicroBatches, tokenizeExample, type SftItem } from './batches';
 import { sftExamplesPerStep, sftTotalSteps, type SFTConfig } from './config';
 import { encodeSftCheckpoint, sftCheckpointId, type SftCheckpointState } from './checkpoint';

@@ -26,7 +26,7 @@
  * from groups that vary a condition there.
  */
 import type { SqlValue } from 'sql.js';
-import type { Rng } from './prng';
+import type { Rng } from '../common/prng';
 import { refKey, type AggregateFn, type ColumnRef, type ConditionSite, type ConstraintOp, type Literal, type QueryFacts } from './query-analysis';
 import { findTable, type Schema, type TableDef } from './schema';
 import { coerce, instantiatePattern, isOwnKey, KIND_RANK, matchesPattern, numericOf, UnionFind, WORDS, type ValueKind } from './synthetic-values';

@@ -12,7 +12,7 @@
  * Profiles vary size, duplicate rate, literal rate and NULLs across the databases of one example.
  */
 import type { SqlValue } from 'sql.js';
-import { createRng, mixSeeds, type Rng } from './prng';
+import { createRng, mixSeeds, type Rng } from '../common/prng';
 import { refKey, type ColumnConstraint, type ColumnRef, type Literal, type QueryFacts } from './query-analysis';
 import { boundaryRows, type BoundaryStyle } from './boundary-rows';
 import { findTable, type Schema, type TableDef } from './schema';

@@ -3,7 +3,7 @@
  * planted at a query's boundaries (boundary-rows.ts): what kind of value a column holds, a
  * plausible range from its name, fresh values of a kind, and values matching LIKE / GLOB patterns.
  */
-import type { Rng } from './prng';
+import type { Rng } from '../common/prng';
 import type { Literal } from './query-analysis';
 import type { ColumnDef, TableDef } from './schema';
 

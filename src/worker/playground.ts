@@ -5,7 +5,7 @@
  * by the SQL workers (the same prompt, extraction and databases as training and evaluation).
  */
 import type { Generator } from '../generate/generator';
-import { Rng } from '../grpo/rng';
+import { Rng } from '../common/rng';
 import { renderPrompt, type PromptTokenizer } from '../grpo/trainer-prompts';
 import { promptInputOf } from '../prompt/build-prompt';
 import { extractSql } from '../prompt/extract-sql';

@@ -15,7 +15,7 @@ import { validateConfig, type GRPOConfig, resolveRewardWeights } from '../grpo/c
 import { adapterMismatch, applyAdapter, exportAdapter, exportConfig, readAdapterFiles, runnerAdapter } from '../grpo/export';
 import { MERGED_COPIED_FILES, planMerge, writeMergedWeights, type MergedWeightsSink } from '../model/merge';
 import { exportConfigJson, ONNX_COPIED_FILES, planOnnxExport, writeOnnxModel, type OnnxDtype, type OpenSink } from '../model/onnx-export';
-import { Rng } from '../grpo/rng';
+import { Rng } from '../common/rng';
 import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
 import { isTrainingMode } from '../hints/config';
 import { HintStore } from '../hints/store';

@@ -2,15 +2,16 @@
  * The training contract between the engine (worker, or headless Node) and whoever watches it (the
  * dashboard, the CLI). Everything is structured-cloneable: it crosses a thread boundary.
  */
-import type { MetricsRow } from '../grpo/metrics';
 import type { GRPOConfigInput } from '../grpo/config';
 import type { SFTConfigInput } from '../sft/config';
 import type { TrainingMode } from '../hints/config';
-import type { PolicyHint } from '../hints/types';
 import type { Backend } from '../runtime/ort';
 import type { MemoryPlan } from '../model/memory-plan';
+import type { CheckpointInfo, EvalRecord, GroupRecord, HintRecord, MetricsRow, ProgressEvent, TrainingEvent, TrainingPhase } from '../common/records';
 
 export type { MetricsRow, TrainingMode };
+// The run's records live below every folder that uses them; the contract carries them.
+export type { CheckpointInfo, CompletionRecord, EvalRecord, GroupRecord, HintRecord, ProgressEvent, TrainingEvent, TrainingPhase } from '../common/records';
 
 /** Which model to load. */
 export type ModelSource =
@@ -87,93 +88,6 @@ export interface GpuMemoryUse {
   budget: number | null;
 }
 
-export type TrainingPhase = 'idle' | 'loading' | 'warming-up' | 'evaluating' | 'generating' | 'scoring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
-
-/** Progress of something slow (downloads, loading weights, compiling sessions). */
-export interface ProgressEvent {
-  type: 'progress';
-  label: string;
-  done: number;
-  total: number;
-  unit: 'bytes' | 'tensors' | 'steps' | 'tokens' | 'items';
-}
-
-/** One completion of a group, with everything the group table and its detail view show. */
-export interface CompletionRecord {
-  index: number;
-  text: string;
-  /** SQL extracted from the completion (null if none could be found). */
-  sql: string | null;
-  /** reward name -> score. */
-  rewards: Record<string, number>;
-  /** reward name -> the details object the reward returned. */
-  details: Record<string, unknown>;
-  total: number;
-  advantage: number;
-  length: number;
-  /** Ended by a stop token (false: cut at max_completion_length). */
-  terminated: boolean;
-  /** Execution result vs the gold result on the first synthetic database (for the detail view). */
-  execution?: { columns: string[]; rows: unknown[][]; error?: string } | null;
-}
-
-/** One prompt's group of num_generations completions. */
-export interface GroupRecord {
-  step: number;
-  promptIndex: number;
-  question: string;
-  context: string;
-  goldSql: string;
-  goldExecution?: { columns: string[]; rows: unknown[][] } | null;
-  completions: CompletionRecord[];
-  rewardMean: number;
-  rewardStd: number;
-}
-
-export interface EvalRecord {
-  step: number;
-  /** Fraction of held-out examples whose SQL is execution-equivalent to the gold SQL. */
-  execution_accuracy: number;
-  /** Fraction with the full <start_working_out>...<SOLUTION>...</SOLUTION> structure. */
-  format_compliance: number;
-  /** Examples evaluated (the two fractions are over these). */
-  examples: number;
-  /** Of those, prompts whose schema was pruned to fit max_prompt_length (by the question, never the gold SQL). */
-  prompts_pruned: number;
-  /** Examples of the subset left out: no prompt fits max_prompt_length, or the schema is unusable. */
-  prompts_refused: number;
-  /** Of the examples, those whose gold query could not be run (SQL worker timeout or crash): left out of execution_accuracy. */
-  unjudged?: number;
-}
-
-/** A hint as the dashboard shows it (the store's PolicyHint without its audit history). */
-export type HintRecord = Pick<PolicyHint, 'id' | 'hint_type' | 'pattern' | 'description' | 'weight' | 'tables' | 'evidence_count' | 'pinned'>;
-
-export type TrainingEvent =
-  | ProgressEvent
-  | { type: 'phase'; phase: TrainingPhase; message?: string }
-  | { type: 'metrics'; row: MetricsRow }
-  /** One step of the supervised warm-up (loss, grad_norm, learning_rate, epoch, ...). */
-  | { type: 'warmup-metrics'; row: MetricsRow }
-  /** Held-out evaluation during the warm-up (its step counts warm-up steps). */
-  | { type: 'warmup-eval'; record: EvalRecord }
-  | { type: 'groups'; step: number; groups: GroupRecord[] }
-  | { type: 'eval'; record: EvalRecord }
-  | { type: 'hints'; step: number; hints: HintRecord[] }
-  | { type: 'checkpoint'; id: string; step: number }
-  /** A step skipped (e.g. NaN/Inf loss): nothing was applied. */
-  | { type: 'warning'; step: number; message: string }
-  /** Training stopped on an error; state is that of the last checkpoint or last good step. */
-  | { type: 'error'; message: string };
-
-export interface CheckpointInfo {
-  id: string;
-  step: number;
-  createdAt: string;
-  modelId: string;
-  /** A warm-up (SFT) checkpoint; absent for GRPO's. */
-  kind?: 'warmup';
-}
 
 export interface ExportedAdapter {
   /** adapter_config.json text. */

@@ -5,7 +5,7 @@
  */
 import { Generator } from '../../src/generate/generator';
 import { argmax } from '../../src/generate/sampling';
-import { Rng } from '../../src/grpo/rng';
+import { Rng } from '../../src/common/rng';
 import type { Backend } from '../../src/runtime/ort';
 import { gemma3Forward } from '../reference/gemma3-ref';
 import { loadFixture } from './fixture-model';

@@ -8,7 +8,7 @@
 import { argmax, candidates, type SamplingParams } from '../../src/generate/sampling';
 import { Graph } from '../../src/graph/graph';
 import { sampleTokens, type SamplerSpec } from '../../src/graph/sampling';
-import { Rng } from '../../src/grpo/rng';
+import { Rng } from '../../src/common/rng';
 import { TensorStore } from '../../src/runtime/device';
 import { GraphSession } from '../../src/runtime/graph-session';
 import type { Backend } from '../../src/runtime/ort';

@@ -9,7 +9,7 @@
  * its own random stream (from the seed and its position), so a larger corpus with the same seed
  * starts with the smaller one.
  */
-import { createRng, mixSeeds, type Rng } from '../../sql/prng';
+import { createRng, mixSeeds, type Rng } from '../../common/prng';
 import { DatasetError, type SqlRow } from '../types';
 import { DOMAINS } from './domains';
 import { GENERATORS, QUESTION_TYPES, supportsType, type QuestionType } from './questions';

@@ -2,7 +2,7 @@
  * Small English helpers for question templates: plurals, articles, number and literal formatting,
  * and filling "{name}" slots.
  */
-import type { Rng } from '../../sql/prng';
+import type { Rng } from '../../common/prng';
 import type { ColumnSpec } from './catalogue';
 import type { InstanceColumn, InstanceTable } from './schema';
 import { POOLS } from './values';

@@ -8,7 +8,7 @@
  * every column qualified, T1 being the table the question is about, and SELECT DISTINCT when a
  * join can repeat T1's rows (it walks from a parent to its children).
  */
-import type { Rng } from '../../sql/prng';
+import type { Rng } from '../../common/prng';
 import { columnPhrase, fill, literalFor, literalRange, pluralize, sentence, tableNoun, withArticle, type Noun } from './phrases';
 import type { InstanceColumn, InstanceLink, InstanceTable, SchemaInstance } from './schema';
 

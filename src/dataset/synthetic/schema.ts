@@ -3,7 +3,7 @@
  * each table's columns (keys needed for joins always kept), and one name variant per table and
  * column, rendered as CREATE TABLE statements in sql-create-context's style.
  */
-import { hashString, type Rng } from '../../sql/prng';
+import { hashString, type Rng } from '../../common/prng';
 import type { ColumnSpec, DomainSpec, ParentLink, TableSpec } from './catalogue';
 
 export interface InstanceColumn {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../src/generate/generator';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { gemma3Forward } from '../../reference/gemma3-ref';
 import { loadFixture } from '../../support/fixture-model';
 import { relL2 } from '../../support/random';

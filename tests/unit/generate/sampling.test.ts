@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmax, candidates, sampleToken, validateSampling } from '../../../src/generate/sampling';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 
 const logits = Float32Array.from([1.0, 3.0, 2.5, -1.0, 0.2, 2.9]);
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStorage, pruneCheckpoints, type CheckpointState, type CheckpointStorage } from '../../../src/grpo/checkpoint';
 import { NodeCheckpointStorage } from '../../../src/grpo/checkpoint-node';
 import { DEFAULT_CONFIG } from '../../../src/grpo/config';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { StaticFileServer } from '../../support/static-server';
 
 function sampleState(step: number): CheckpointState {

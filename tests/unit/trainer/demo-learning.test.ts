@@ -13,7 +13,7 @@ import { validateConfig } from '../../../src/grpo/config';
 import { applyAdapter } from '../../../src/grpo/export';
 import type { MetricsRow } from '../../../src/grpo/metrics';
 import { DEMO_GRPO_CONFIG } from '../../../src/grpo/presets';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { GrpoTrainer } from '../../../src/grpo/trainer';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { loraSpecOf } from '../../../src/model/parity';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { parseGemma3Config, type Gemma3Config } from '../../../src/model/config';
 import { createLoraAdapter, serializeLoraAdapter } from '../../../src/model/peft';
 import { tinyModelConfig, tinyModelConfigJson } from '../../../src/model/tiny-model';

@@ -15,7 +15,7 @@ import { decodeCheckpoint } from '../../../src/grpo/checkpoint';
 import { NodeCheckpointStorage } from '../../../src/grpo/checkpoint-node';
 import { applyAdapter, exportAdapter } from '../../../src/grpo/export';
 import { restoreLora } from '../../../src/grpo/trainer';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { renderPrompt } from '../../../src/grpo/trainer-prompts';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { loraSpecOf } from '../../../src/model/parity';

@@ -12,7 +12,7 @@ import { splitExamples } from '../../../src/dataset/split';
 import type { DatasetExample } from '../../../src/dataset/types';
 import { validateRows } from '../../../src/dataset/validate';
 import { validateConfig, type GRPOConfig, type GRPOConfigInput } from '../../../src/grpo/config';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { loraSpecOf } from '../../../src/model/parity';
 import { createLoraAdapter, LORA_MODULES, type LoraAdapter } from '../../../src/model/peft';

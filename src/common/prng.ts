@@ -1,4 +1,8 @@
-/** Seeded randomness for synthetic data: same seed, same databases, on every machine. */
+/**
+ * Seeded randomness for synthetic data: same seed, same databases and corpora, on every machine.
+ * Kept apart from rng.ts (the trainer's checkpointable stream) because every synthetic corpus,
+ * split and the demo model's recipe are defined by this generator's exact streams.
+ */
 
 /** 32-bit FNV-1a hash of a string; used to derive seeds from example content. */
 export function hashString(s: string, seed = 0x811c9dc5): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/grpo/rng';
+import { Rng } from '../../../src/common/rng';
 
 const draw = (r: Rng, n: number) => Array.from({ length: n }, () => r.nextUint32());
 
