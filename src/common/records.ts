@@ -67,15 +67,23 @@ export interface EvalRecord {
   unjudged?: number;
 }
 
-/** A hint as the dashboard shows it: hints/types.ts's PolicyHint without its audit history. */
+/** A hint as the dashboard shows it: hints/types.ts's PolicyHint (which extends it) without its audit history. */
 export interface HintRecord {
+  /** "h1", "h2", ...: never reused within a store. */
   id: string;
+  /** 'prefer' or 'avoid': the sign of weight. */
   hint_type: 'prefer' | 'avoid';
+  /** A pattern key (hints/pattern-keys.ts), e.g. "agg:COUNT", "table:singer". One hint per pattern. */
   pattern: string;
+  /** The phrase injected after "Prefer:" / "Avoid:" (editable). */
   description: string;
+  /** In [-1, 1]: positive prefer, negative avoid; |weight| is the strength (the injection order). */
   weight: number;
+  /** Lower-cased tables the hint applies to; [] applies to every example. */
   tables: string[];
+  /** Qualifying completions (|advantage| above the threshold) that used the pattern. */
   evidence_count: number;
+  /** Pinned hints never decay, are never pulled toward 0 and are never pruned; they still learn. */
   pinned: boolean;
 }
 

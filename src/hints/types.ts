@@ -3,8 +3,9 @@
  * follow document 003's PolicyHint (hint_type, weight, tables, pattern) so an exported file reads
  * like the document; everything here is plain JSON data.
  */
+import type { HintRecord } from '../common/records';
 
-export type HintType = 'prefer' | 'avoid';
+export type HintType = HintRecord['hint_type'];
 
 /** One completion's part in moving a hint. */
 export interface HintEvidence {
@@ -45,21 +46,7 @@ export interface HintEvent {
  * exactly 0 keeps the previous type); it is stored so exports and the UI read plainly, and an
  * import whose hint_type contradicts its weight is rejected.
  */
-export interface PolicyHint {
-  /** "h1", "h2", ...: never reused within a store. */
-  id: string;
-  hint_type: HintType;
-  /** A pattern key (pattern-keys.ts), e.g. "agg:COUNT", "table:singer". One hint per pattern. */
-  pattern: string;
-  /** The phrase injected after "Prefer:" / "Avoid:" (editable). */
-  description: string;
-  weight: number;
-  /** Lower-cased tables the hint applies to; [] applies to every example. */
-  tables: string[];
-  /** Qualifying completions (|advantage| above the threshold) that used the pattern. */
-  evidence_count: number;
-  /** Pinned hints never decay, are never pulled toward 0 and are never pruned; they still learn. */
-  pinned: boolean;
+export interface PolicyHint extends HintRecord {
   created_step: number;
   /** Last step (or edit) that changed the weight other than by decay. */
   updated_step: number;
