@@ -3,7 +3,7 @@
  * step term by term, the plan the app chooses within a budget, and checks of the plan against
  * what gpuMemory measured in a bench/gemma3-1b.ts run.
  *
- *   npx tsx bench/gemma3-memory.ts [shape flags as bench/gemma3-1b.ts] [--budget GIB]
+ *   npx tsx bench/gemma3-memory.ts [shape flags as bench/gemma3-1b.ts] [--budget GIB] [--weight-dtype float32|int8]
  *   npx tsx bench/gemma3-memory.ts --check RESULT.json   # against a bench/gemma3-1b.ts --only train --json run
  *   npx tsx bench/gemma3-memory.ts --calibrate RESULT.json [shape flags]   # plan, layer graphs scaled as measured
  *
@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { choosePlan, DEFAULT_GPU_MEMORY_BUDGET, GiB as GIB, loraBytes, MemoryBudgetError, planFor, weightBytes, type MemoryPlan, type MemoryTerm, type StepShape } from '../src/model/memory-plan';
 import { LORA_MODULES } from '../src/model/peft';
+import { checkWeightDtype } from '../src/model/quantize';
 import { GiB, intFlags, MiB } from './lib/bench-util';
 import { benchConfig } from './gemma3-config';
 
@@ -86,14 +87,15 @@ function main(): void {
     argv.splice(cal, 2);
     ratios = check(file);
   }
-  const { ints, strings } = intFlags(argv, DEFAULTS, ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'budget']);
-  const widths = Object.fromEntries(Object.entries(strings).filter(([k]) => k !== 'budget').map(([k, v]) => [k, Number(v)]));
+  const { ints, strings } = intFlags(argv, DEFAULTS, ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'budget', 'weight-dtype']);
+  const widths = Object.fromEntries(Object.entries(strings).filter(([k]) => k !== 'budget' && k !== 'weight-dtype').map(([k, v]) => [k, Number(v)]));
+  const weightDtype = checkWeightDtype(strings['weight-dtype'] ?? 'float32');
   const cfg = benchConfig(ints.layers, ints.vocab, widths);
   const budget = strings.budget ? Number(strings.budget) * GIB : DEFAULT_GPU_MEMORY_BUDGET;
   if (!(budget > 0)) throw new Error(`--budget must be a positive number of GiB, got ${strings.budget}`);
-  const shape = benchShape({ batch: ints.batch, seq: ints.seq, rank: ints.rank, prompt: ints.prompt, newTokens: ints['new-tokens'] });
+  const shape = { ...benchShape({ batch: ints.batch, seq: ints.seq, rank: ints.rank, prompt: ints.prompt, newTokens: ints['new-tokens'] }), weightDtype };
   const micro = widths['micro-batch'] ?? ints.batch;
-  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${ints.rank} on all 7 projections`);
+  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${ints.rank} on all 7 projections; ${weightDtype} weights`);
   console.log(`step: ${ints.batch} completions x ${ints.seq} tokens (${shape.lossRowsPerSequence} through the loss head), generated from ${ints.prompt}-token prompts with ${ints['new-tokens']} new tokens`);
   const given = planFor(cfg, shape, { microBatch: micro, chunkRows: ints['chunk-rows'] }, budget);
   printPlan(`micro-batch ${micro}, loss-head chunk ${given.chunkRows} rows:`, given, ratios);
