@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { choosePlan, DEFAULT_GPU_MEMORY_BUDGET, GiB as GIB, loraBytes, MemoryBudgetError, planFor, weightBytes, type MemoryPlan, type MemoryTerm, type StepShape } from '../src/model/memory-plan';
 import { LORA_MODULES } from '../src/model/peft';
-import { checkWeightDtype } from '../src/model/quantize';
+import { checkWeightDtype } from '../src/model/weight-dtype';
 import { GiB, intFlags, MiB } from './lib/bench-util';
 import { benchConfig } from './gemma3-config';
 

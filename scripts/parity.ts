@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeParityTensors, parseCases, type ParityCases, type ParityTensor } from '../src/model/parity';
-import { checkWeightDtype, type WeightDtype } from '../src/model/quantize';
+import { checkWeightDtype, type WeightDtype } from '../src/model/weight-dtype';
 import { SafetensorsReader, serializeSafetensors } from '../src/model/safetensors';
 import { openFileSource } from '../src/model/storage-node';
 import type { Backend } from '../src/runtime/ort';

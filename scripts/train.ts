@@ -26,7 +26,7 @@ import { isTrainingMode, type TrainingMode } from '../src/hints/config';
 import { MAX_SYNTHETIC_SIZE } from '../src/dataset/synthetic';
 import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
 import { parseHubEndpoint } from '../src/model/hub-endpoint';
-import { WEIGHT_DTYPES, type WeightDtype } from '../src/model/quantize';
+import { WEIGHT_DTYPES, type WeightDtype } from '../src/model/weight-dtype';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
 import { datasetSourceProblems } from '../src/worker/trainer-data';

@@ -5,7 +5,7 @@
  */
 import type { Gemma3Config } from '../model/config';
 import { choosePlan, type MemoryPlan, type StepShape } from '../model/memory-plan';
-import type { WeightDtype } from '../model/quantize';
+import type { WeightDtype } from '../model/weight-dtype';
 import type { GRPOConfig } from './config';
 import { bucketLength } from './trainer-batch';
 

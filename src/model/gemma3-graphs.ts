@@ -15,7 +15,7 @@ import * as op from '../graph/ops';
 import { sampleTokens, type SamplerSpec } from '../graph/sampling';
 import { embedScale, type Gemma3Config, type LayerType } from './config';
 import { decoderLayer, LAYER_WEIGHTS, layerInputs, perLayerNaming, weightInput, weightValue, type LayerWeightName, type LoraSpec, type WeightInput } from './gemma3-layer';
-import type { WeightDtype } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 
 export interface VocabShard {
   start: number;

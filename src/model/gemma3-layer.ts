@@ -7,7 +7,8 @@ import * as op from '../graph/ops';
 import * as nn from '../graph/nn';
 import type { Gemma3Config } from './config';
 import { LORA_MODULES, type LoraModuleName } from './peft';
-import { scaleName, type WeightDtype } from './quantize';
+import { scaleName } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 
 /** Per-layer weights, by their name under `model.layers.{i}.` in the HF checkpoint. */
 export const LAYER_WEIGHTS = [

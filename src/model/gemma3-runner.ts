@@ -16,7 +16,8 @@ import type { ort } from '../runtime/ort';
 import * as op from '../graph/ops';
 import { Graph } from '../graph/graph';
 import { isProjectionWeight, LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
-import { quantizeRowsFromChunks, scaleName, type WeightDtype } from './quantize';
+import { quantizeRowsFromChunks, scaleName } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 import {
   buildEmbedBackwardGraph,
   buildEmbedGraph,

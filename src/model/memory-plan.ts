@@ -17,7 +17,7 @@ import type { Gemma3Config } from './config';
 import { isProjectionWeight, LAYER_WEIGHTS, layerWeightShape } from './gemma3-layer';
 import { vocabShards } from './gemma3-graphs';
 import { projectionShape, type LoraModuleName } from './peft';
-import type { WeightDtype } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 
 export const GiB = 2 ** 30;
 /** The default GPU memory budget: what an 8 GB GPU leaves after the browser and the desktop. */

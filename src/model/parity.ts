@@ -11,7 +11,7 @@ import type { Gemma3Config } from './config';
 import type { LoraSpec } from './gemma3-layer';
 import { Gemma3Runner, loraKeyOf } from './gemma3-runner';
 import { LORA_MODULES, loraKey, type LoraAdapter } from './peft';
-import type { WeightDtype } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 import type { TensorReader } from './safetensors';
 
 export interface ParityCases {

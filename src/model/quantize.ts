@@ -6,15 +6,6 @@
  */
 import { INT8_ZERO_POINT } from '../graph/nn';
 
-/** How the runner stores the model's frozen weights on the device. */
-export type WeightDtype = 'float32' | 'int8';
-export const WEIGHT_DTYPES: readonly WeightDtype[] = ['float32', 'int8'];
-
-export function checkWeightDtype(value: unknown): WeightDtype {
-  if (!WEIGHT_DTYPES.includes(value as WeightDtype)) throw new Error(`weight dtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${String(value)}`);
-  return value as WeightDtype;
-}
-
 /** Name of the per-row scales that go with an 8-bit weight (graph input and runner key alike). */
 export const scaleName = (weight: string) => `${weight}.scale`;
 

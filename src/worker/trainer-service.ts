@@ -31,7 +31,7 @@ import { RewardRegistry, rewardByName } from '../rewards/registry';
 import { gpuMemory, TensorStore } from '../runtime/device';
 import type { Gemma3Config } from '../model/config';
 import { DEFAULT_GPU_MEMORY_BUDGET, formatGiB, MemoryBudgetError, type MemoryPlan } from '../model/memory-plan';
-import { WEIGHT_DTYPES, type WeightDtype } from '../model/quantize';
+import { WEIGHT_DTYPES, type WeightDtype } from '../model/weight-dtype';
 import { planGrpoStep, withPlan } from '../grpo/memory-budget';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';

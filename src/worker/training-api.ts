@@ -9,7 +9,7 @@ import type { TrainingMode } from '../hints/config';
 import type { PolicyHint } from '../hints/types';
 import type { Backend } from '../runtime/ort';
 import type { MemoryPlan } from '../model/memory-plan';
-import type { WeightDtype } from '../model/quantize';
+import type { WeightDtype } from '../model/weight-dtype';
 
 export type { MetricsRow, TrainingMode };
 

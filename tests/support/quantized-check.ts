@@ -14,7 +14,7 @@ import { isProjectionWeight, LAYER_WEIGHTS, layerWeightKey } from '../../src/mod
 import { EMBED_KEY, Gemma3Runner, loraKeyOf } from '../../src/model/gemma3-runner';
 import { fixtureCoefficients, loraSpecOf, parseCases } from '../../src/model/parity';
 import { LORA_MODULES, readLoraAdapter, type LoraAdapter } from '../../src/model/peft';
-import type { WeightDtype } from '../../src/model/quantize';
+import type { WeightDtype } from '../../src/model/weight-dtype';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors, type TensorReader } from '../../src/model/safetensors';
 import { openFileSource } from '../../src/model/storage-node';
 import { readTensor, TensorStore } from '../../src/runtime/device';
