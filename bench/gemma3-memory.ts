@@ -52,14 +52,17 @@ function check(file: string): Record<string, number> {
   const c = r.config;
   if (r.decode) throw new Error(`${file} includes a decode phase; --check needs a run with --only train (decode sessions add their own buffers)`);
   const cfg = benchConfig(c.layers, c.vocab, { hidden: c.hidden, intermediate: c.intermediate, heads: c.heads, 'kv-heads': c.kv_heads, 'head-dim': c.head_dim });
-  const shape = benchShape({ batch: r.workload.train_batch ?? r.workload.batch, seq: r.workload.seq, rank: c.rank });
+  const shape = { ...benchShape({ batch: r.workload.train_batch ?? r.workload.batch, seq: r.workload.seq, rank: c.rank }), weightDtype: checkWeightDtype(c.weight_dtype ?? 'float32') };
   const plan = planFor(cfg, shape, { microBatch: r.workload.micro_batch, chunkRows: r.workload.chunk_rows }, Infinity);
   const firstRuns = r.first_runs as Record<string, { retained: number }>;
   const term = (k: string) => plan.terms.find((t) => t.key === k) as MemoryTerm;
-  const rows: [string, number, number][] = [['weights + LoRA (live after load)', weightBytes(cfg) + loraBytes(cfg, shape.lora), r.load.live_bytes_after_load]];
-  for (const [key, session] of Object.entries(GRAPH_OF)) rows.push([`${term(key).name}: first run allocates`, term(key).bytes, firstRuns[session]?.retained ?? NaN]);
+  const rows: [string, number, number][] = [['weights + LoRA (live after load)', weightBytes(cfg, shape.weightDtype) + loraBytes(cfg, shape.lora), r.load.live_bytes_after_load]];
+  // With int8 weights a graph's term includes its dequantized copies (a separate term of the plan).
+  const withDequant: Record<string, string> = { layer_forward: 'dequant_forward', layer_backward: 'dequant_backward', loss_chunk: 'dequant_head' };
+  const graphBytes = (key: string) => term(key).bytes + (plan.terms.find((t) => t.key === withDequant[key])?.bytes ?? 0);
+  for (const [key, session] of Object.entries(GRAPH_OF)) rows.push([`${term(key).name}: first run allocates`, graphBytes(key), firstRuns[session]?.retained ?? NaN]);
   rows.push(['training step peak', plan.total, r.memory.peak_bytes]);
-  console.log(`check against ${file}: ${c.layers} layers, hidden ${c.hidden}, intermediate ${c.intermediate}, vocab ${c.vocab}, r=${c.rank}; ${shape.completions} x ${shape.seq} (micro-batch ${plan.microBatch}), chunk rows ${plan.chunkRows}`);
+  console.log(`check against ${file}: ${c.layers} layers, hidden ${c.hidden}, intermediate ${c.intermediate}, vocab ${c.vocab}, r=${c.rank}, ${shape.weightDtype} weights; ${shape.completions} x ${shape.seq} (micro-batch ${plan.microBatch}), chunk rows ${plan.chunkRows}`);
   console.log(`  ${'term'.padEnd(50)} ${'planned'.padStart(12)} ${'measured'.padStart(12)}  measured/planned`);
   for (const [name, p, m] of rows) console.log(`  ${name.padEnd(50)} ${fmt(p).padStart(12)} ${fmt(m).padStart(12)}  ${(m / p).toFixed(3)}`);
   const ratios: Record<string, number> = {};
