@@ -298,7 +298,8 @@ export interface LossChunkOptions {
    * Take the scalar input `inv_temperature` (1 / T): log-probs of softmax(logits / T), the policy
    * that sampled at temperature T. One graph serves every temperature.
    */
-  temperature?: boolean;  /** How the embedding shards are stored (8-bit: each shard dequantized where it is read). */
+  temperature?: boolean;
+  /** How the embedding shards are stored (8-bit: each shard dequantized where it is read). */
   weightDtype?: WeightDtype;
 }
 
@@ -384,7 +385,8 @@ export interface DecodeGraphOptions {
   /** onnxruntime's one-node RMS norm and GELU kernels (see LayerIO.fusedKernels; default true). */
   fusedKernels?: boolean;
   /** The session bakes the model's weights in (see LayerIO.constantWeights). */
-  constantWeights?: boolean;  /** How the projections and the embedding are stored (8-bit: dequantized in the graph where read). */
+  constantWeights?: boolean;
+  /** How the projections and the embedding are stored (8-bit: dequantized in the graph where read). */
   weightDtype?: WeightDtype;
 }
 
