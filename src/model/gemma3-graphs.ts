@@ -505,12 +505,17 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
       }
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
       const lastRows = op.reshape(last, [batch, cfg.hiddenSize]);
-      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
-      const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, weightValue(e), false, true)), 1), cfg.finalLogitSoftcapping);
       // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
       const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;
-      const logits = scaleHidden && !o.keepLogits ? undefined : head(h);
-      const sampled = scaleHidden ? head(op.mul(h, invTemperature)) : logits!;
+      const heads = (scaleHidden && !o.keepLogits ? 0 : 1) + (scaleHidden ? 1 : 0);
+      // 8-bit shards are dequantized before the state they multiply is made: onnxruntime orders a
+      // node's inputs from the last made, and a dequantization made after that state would be run
+      // ahead of the whole step (every step's, kept to the run's end), not just before its product.
+      const shardWeights = Array.from({ length: heads }, () => embed.map(weightValue));
+      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
+      const head = (hs: Tensor, ws: Tensor[]) => softcap(op.concat(ws.map((w) => op.gemm(hs, w, false, true)), 1), cfg.finalLogitSoftcapping);
+      const logits = scaleHidden && !o.keepLogits ? undefined : head(h, shardWeights[0]);
+      const sampled = scaleHidden ? head(op.mul(h, invTemperature), shardWeights[heads - 1]) : logits!;
       const next = sampleTokens(sampled, o.sampling, { uniforms: uniforms && op.gather(uniforms, stepIndex(j), 0), invTemperature: scaleHidden ? 'applied' : invTemperature });
       tokens.push(op.reshape(next, [1, batch]));
       if (logits) logitsPerStep.push(op.reshape(logits, [1, batch, cfg.vocabSize]));

@@ -165,7 +165,10 @@ describe('int8 weights: planned terms = graph liveness', () => {
     });
   }
 
-  it('prefill and a decode run hold one dequantized vocab shard (1B widths, 2 layers)', () => {
+  it('prefill and a decode run: the dequantized vocab shards, made before the final norm (1B widths, 2 layers)', () => {
+    // In build order every shard's float32 copy is made before the step's final norm (so that
+    // onnxruntime runs each just before its product: tests/webgpu/quantized-weights.test.ts measures
+    // one shard at a time there); the plan counts one shard, the build-order liveness all of them.
     const cfg = shrunk({ numLayers: 2 });
     const shards = shardsOf(cfg);
     const sampling = { kind: 'sample', topK: 0, topP: 1 } as const;
@@ -174,7 +177,7 @@ describe('int8 weights: planned terms = graph liveness', () => {
       const prefill = internal(graphMemory(buildDecodeGraph(cfg, { batch: b, seq, cacheLen, lora, shards, sampling, weightDtype: 'int8' })));
       const decode = internal(graphMemory(buildDecodeGraph(cfg, { batch: b, seq: 1, cacheLen, lora, shards, sampling, steps: 8, cacheWrite: 'host', weightDtype: 'int8' })));
       for (const [live, fp32] of [[prefill, prefillBytes(cfg, b, seq)], [decode, decodeRunBytes(cfg, b)]]) {
-        expect(live).toBeLessThanOrEqual(fp32 + dequantizedShardBytes(cfg));
+        expect(live).toBeLessThanOrEqual(fp32 + shards.length * dequantizedShardBytes(cfg));
         expect(live - fp32).toBeGreaterThan(0.85 * dequantizedShardBytes(cfg));
       }
     }
