@@ -192,10 +192,8 @@ export class Generator {
     const cacheWrite = webgpu ? 'graph' : 'host';
     const baked = this.bakeable();
     const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite, constantWeights: !!baked, weightDtype: this.runner.weightDtype });
-    // 8-bit weights: every step dequantizes each weight where it reads it; merged, those copies would live the whole run.
-    const keepDuplicateNodes = this.runner.weightDtype !== 'float32';
-    const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer', baked, keepDuplicateNodes });
-    const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture, baked, keepDuplicateNodes }) : undefined;
+    const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer', baked });
+    const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture, baked }) : undefined;
     const types = [...new Set(cfg.layerTypes)] as LayerType[];
     const positions = stepPositions(cfg, types, batch, Math.max(steps, 1), cacheLen);
     const st: DecodeState = { plan, prefill, decode, caches: {}, outputs: {}, positions, stepFeeds: {}, scalars: {}, baked };

@@ -52,8 +52,9 @@ export type WeightInput = Tensor | QuantizedWeight;
 
 /**
  * The float32 value of a weight. An 8-bit weight gets its own DequantizeLinear at each call, so its
- * float32 copy lives only while the op that reads it runs (sessions of 8-bit graphs keep
- * onnxruntime from merging the copies: see GraphSessionOptions.keepDuplicateNodes).
+ * float32 copy lives only while the op that reads it runs. Make the call before the other operand's
+ * last node: onnxruntime runs a node's inputs from the last made, so a dequantization made after
+ * that operand would run ahead of everything the operand needs (see the decode head).
  */
 export function weightValue(w: WeightInput): Tensor {
   return 'q' in w ? nn.dequantizeRows(w.q, w.scale) : w;

@@ -238,7 +238,7 @@ export class Gemma3Runner {
   private session(key: string, build: () => import('../graph/graph').Graph): Promise<GraphSession> {
     let s = this.sessions.get(key);
     if (!s) {
-      s = GraphSession.create(build(), this.store.backend, { preferredOutputLocation: 'gpu-buffer', keepDuplicateNodes: this.weightDtype !== 'float32' });
+      s = GraphSession.create(build(), this.store.backend, { preferredOutputLocation: 'gpu-buffer' });
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

@@ -21,12 +21,6 @@ export interface SessionOptions {
    * every run (their contents may change), and shapes static.
    */
   graphCapture?: boolean;
-  /**
-   * Keep nodes that compute the same thing apart (onnxruntime's common-subexpression elimination
-   * off): a graph that dequantizes an 8-bit weight at each use wants each float32 copy short-lived,
-   * not one copy kept from its first use to its last.
-   */
-  keepDuplicateNodes?: boolean;
   /** Log level for ORT's own diagnostics. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
@@ -47,7 +41,6 @@ export async function createSession(model: Uint8Array, backend: Backend, options
     if (options.preferredOutputLocation) so.preferredOutputLocation = options.preferredOutputLocation;
     if (options.graphCapture) so.enableGraphCapture = true;
   }
-  if (options.keepDuplicateNodes) so.extra = { ...(so.extra as object), optimization: { disable_specified_optimizers: 'CommonSubexpressionElimination' } };
   try {
     return await ort.InferenceSession.create(model, so);
   } catch (e) {

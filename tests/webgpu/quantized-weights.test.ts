@@ -27,7 +27,7 @@ describe('int8 weights on the WebGPU backend', () => {
           t.dtype === 'uint8' ? store.upload(quantizeRows(uniform(t.size, -1, 1, rng(t.size)), t.shape[0], t.shape[1]).bytes, t.shape) : t.dtype === 'int32' ? store.upload(new Int32Array(t.size), t.shape) : store.upload(uniform(t.size, 0.1, 0.5, rng(7)), t.shape),
         ]),
       );
-      const sess = await GraphSession.create(g, 'webgpu', { preferredOutputLocation: 'gpu-buffer', keepDuplicateNodes: weightDtype === 'int8' });
+      const sess = await GraphSession.create(g, 'webgpu', { preferredOutputLocation: 'gpu-buffer' });
       const before = gpuMemory.live;
       gpuMemory.resetPeak();
       const out = await sess.run(feeds);
