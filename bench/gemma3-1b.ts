@@ -22,13 +22,15 @@
  * --profile-steps 16; to shrink the width too: --hidden --intermediate --heads --kv-heads --head-dim.
  * --only decode|train runs one half; --train-batch N trains on N rows (default --batch);
  * --backend wasm runs on the CPU (onnxruntime-web's wasm backend, --threads, default 1);
- * --steps-per-run K sets the generator's decode steps per session run.
+ * --steps-per-run K sets the generator's decode steps per session run; --weight-dtype int8 stores the
+ * frozen weights in 8 bits (RunnerOptions.weightDtype).
  */
 import { Generator } from '../src/generate/generator';
 import { Rng } from '../src/common/rng';
 import type { LoraSpec } from '../src/model/gemma3-layer';
 import { Gemma3Runner } from '../src/model/gemma3-runner';
 import { LORA_MODULES } from '../src/model/peft';
+import { checkWeightDtype } from '../src/model/weight-dtype';
 import { projectionShape } from '../src/model/peft';
 import * as op from '../src/graph/ops';
 import { gpuMemory, TensorStore, webgpuDevice } from '../src/runtime/device';
@@ -44,7 +46,7 @@ import { SessionProfiler } from './lib/session-profile';
 const DEFAULTS = {
   layers: 26, seq: 512, batch: 8, 'new-tokens': 256, vocab: 262_144, prompt: 64, 'train-steps': 3, rank: 16, 'chunk-rows': 512, 'profile-steps': 16, seed: 1,
 };
-const SHAPE_FLAGS = ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'only', 'backend', 'threads', 'train-batch', 'steps-per-run'];
+const SHAPE_FLAGS = ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'only', 'backend', 'threads', 'train-batch', 'steps-per-run', 'weight-dtype'];
 
 function randomIds(rng: Rng, rows: number, len: number, vocab: number): number[][] {
   // Ids from 3 up: never pad (0), eos (1) or bos (2).
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
   const micro = widths['micro-batch'] ?? trainBatch;
   if (trainBatch % micro) throw new Error(`--micro-batch ${micro} must divide the training batch ${trainBatch}`);
   const cfg = benchConfig(ints.layers, ints.vocab, widths);
+  const weightDtype = checkWeightDtype(strings['weight-dtype'] ?? 'float32');
 
   let adapter: unknown = 'cpu';
   let device: GPUDevice | undefined;
@@ -89,14 +92,14 @@ async function main(): Promise<void> {
   }
   const profiler = new SessionProfiler(device);
   profiler.install();
-  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${rank} on ${LORA_MODULES.length} projections`);
+  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${rank} on ${LORA_MODULES.length} projections; ${weightDtype} weights`);
 
   // Weights: synthesised and streamed to GPU tensors one chunk at a time.
   const reader = new RandomGemma3Reader(cfg, ints.seed);
   const lora: LoraSpec = { modules: Object.fromEntries(LORA_MODULES.map((m) => [m, { rank, scale: 2 }])) };
   const store = await TensorStore.create(backend);
   let t0 = performance.now();
-  const runner = await Gemma3Runner.load(cfg, reader, store, { lora, chunkRows: ints['chunk-rows'] });
+  const runner = await Gemma3Runner.load(cfg, reader, store, { lora, chunkRows: ints['chunk-rows'], weightDtype });
   const rng = Rng.fromSeed(ints.seed, 'bench');
   for (let l = 0; l < cfg.numLayers; l++) {
     for (const m of LORA_MODULES) {
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
     threads: backend === 'wasm' ? threads : undefined,
     load_average: os.loadavg(),
     adapter,
-    config: { layers: cfg.numLayers, hidden: cfg.hiddenSize, intermediate: cfg.intermediateSize, heads: cfg.numHeads, kv_heads: cfg.numKvHeads, head_dim: cfg.headDim, vocab: cfg.vocabSize, rank },
+    config: { layers: cfg.numLayers, hidden: cfg.hiddenSize, intermediate: cfg.intermediateSize, heads: cfg.numHeads, kv_heads: cfg.numKvHeads, head_dim: cfg.headDim, vocab: cfg.vocabSize, rank, weight_dtype: weightDtype },
     workload: { batch, train_batch: trainBatch, seq, micro_batch: micro, new_tokens: ints['new-tokens'], prompt: ints.prompt, chunk_rows: ints['chunk-rows'] },
     load: { ms: loadMs, weight_bytes: reader.totalBytes, live_bytes_after_load: weightsLive },
   };

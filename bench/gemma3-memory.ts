@@ -3,7 +3,7 @@
  * step term by term, the plan the app chooses within a budget, and checks of the plan against
  * what gpuMemory measured in a bench/gemma3-1b.ts run.
  *
- *   npx tsx bench/gemma3-memory.ts [shape flags as bench/gemma3-1b.ts] [--budget GIB]
+ *   npx tsx bench/gemma3-memory.ts [shape flags as bench/gemma3-1b.ts] [--budget GIB] [--weight-dtype float32|int8]
  *   npx tsx bench/gemma3-memory.ts --check RESULT.json   # against a bench/gemma3-1b.ts --only train --json run
  *   npx tsx bench/gemma3-memory.ts --calibrate RESULT.json [shape flags]   # plan, layer graphs scaled as measured
  *
@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { choosePlan, DEFAULT_GPU_MEMORY_BUDGET, GiB as GIB, loraBytes, MemoryBudgetError, planFor, weightBytes, type MemoryPlan, type MemoryTerm, type StepShape } from '../src/model/memory-plan';
 import { LORA_MODULES } from '../src/model/peft';
+import { checkWeightDtype } from '../src/model/weight-dtype';
 import { GiB, intFlags, MiB } from './lib/bench-util';
 import { benchConfig } from './gemma3-config';
 
@@ -51,14 +52,17 @@ function check(file: string): Record<string, number> {
   const c = r.config;
   if (r.decode) throw new Error(`${file} includes a decode phase; --check needs a run with --only train (decode sessions add their own buffers)`);
   const cfg = benchConfig(c.layers, c.vocab, { hidden: c.hidden, intermediate: c.intermediate, heads: c.heads, 'kv-heads': c.kv_heads, 'head-dim': c.head_dim });
-  const shape = benchShape({ batch: r.workload.train_batch ?? r.workload.batch, seq: r.workload.seq, rank: c.rank });
+  const shape = { ...benchShape({ batch: r.workload.train_batch ?? r.workload.batch, seq: r.workload.seq, rank: c.rank }), weightDtype: checkWeightDtype(c.weight_dtype ?? 'float32') };
   const plan = planFor(cfg, shape, { microBatch: r.workload.micro_batch, chunkRows: r.workload.chunk_rows }, Infinity);
   const firstRuns = r.first_runs as Record<string, { retained: number }>;
   const term = (k: string) => plan.terms.find((t) => t.key === k) as MemoryTerm;
-  const rows: [string, number, number][] = [['weights + LoRA (live after load)', weightBytes(cfg) + loraBytes(cfg, shape.lora), r.load.live_bytes_after_load]];
-  for (const [key, session] of Object.entries(GRAPH_OF)) rows.push([`${term(key).name}: first run allocates`, term(key).bytes, firstRuns[session]?.retained ?? NaN]);
+  const rows: [string, number, number][] = [['weights + LoRA (live after load)', weightBytes(cfg, shape.weightDtype) + loraBytes(cfg, shape.lora), r.load.live_bytes_after_load]];
+  // With int8 weights a graph's term includes its dequantized copies (a separate term of the plan).
+  const withDequant: Record<string, string> = { layer_forward: 'dequant_forward', layer_backward: 'dequant_backward', loss_chunk: 'dequant_head' };
+  const graphBytes = (key: string) => term(key).bytes + (plan.terms.find((t) => t.key === withDequant[key])?.bytes ?? 0);
+  for (const [key, session] of Object.entries(GRAPH_OF)) rows.push([`${term(key).name}: first run allocates`, graphBytes(key), firstRuns[session]?.retained ?? NaN]);
   rows.push(['training step peak', plan.total, r.memory.peak_bytes]);
-  console.log(`check against ${file}: ${c.layers} layers, hidden ${c.hidden}, intermediate ${c.intermediate}, vocab ${c.vocab}, r=${c.rank}; ${shape.completions} x ${shape.seq} (micro-batch ${plan.microBatch}), chunk rows ${plan.chunkRows}`);
+  console.log(`check against ${file}: ${c.layers} layers, hidden ${c.hidden}, intermediate ${c.intermediate}, vocab ${c.vocab}, r=${c.rank}, ${shape.weightDtype} weights; ${shape.completions} x ${shape.seq} (micro-batch ${plan.microBatch}), chunk rows ${plan.chunkRows}`);
   console.log(`  ${'term'.padEnd(50)} ${'planned'.padStart(12)} ${'measured'.padStart(12)}  measured/planned`);
   for (const [name, p, m] of rows) console.log(`  ${name.padEnd(50)} ${fmt(p).padStart(12)} ${fmt(m).padStart(12)}  ${(m / p).toFixed(3)}`);
   const ratios: Record<string, number> = {};
@@ -86,14 +90,15 @@ function main(): void {
     argv.splice(cal, 2);
     ratios = check(file);
   }
-  const { ints, strings } = intFlags(argv, DEFAULTS, ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'budget']);
-  const widths = Object.fromEntries(Object.entries(strings).filter(([k]) => k !== 'budget').map(([k, v]) => [k, Number(v)]));
+  const { ints, strings } = intFlags(argv, DEFAULTS, ['hidden', 'intermediate', 'heads', 'kv-heads', 'head-dim', 'micro-batch', 'budget', 'weight-dtype']);
+  const widths = Object.fromEntries(Object.entries(strings).filter(([k]) => k !== 'budget' && k !== 'weight-dtype').map(([k, v]) => [k, Number(v)]));
+  const weightDtype = checkWeightDtype(strings['weight-dtype'] ?? 'float32');
   const cfg = benchConfig(ints.layers, ints.vocab, widths);
   const budget = strings.budget ? Number(strings.budget) * GIB : DEFAULT_GPU_MEMORY_BUDGET;
   if (!(budget > 0)) throw new Error(`--budget must be a positive number of GiB, got ${strings.budget}`);
-  const shape = benchShape({ batch: ints.batch, seq: ints.seq, rank: ints.rank, prompt: ints.prompt, newTokens: ints['new-tokens'] });
+  const shape = { ...benchShape({ batch: ints.batch, seq: ints.seq, rank: ints.rank, prompt: ints.prompt, newTokens: ints['new-tokens'] }), weightDtype };
   const micro = widths['micro-batch'] ?? ints.batch;
-  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${ints.rank} on all 7 projections`);
+  console.log(`model: ${cfg.numLayers} layers, hidden ${cfg.hiddenSize}, intermediate ${cfg.intermediateSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}; LoRA r=${ints.rank} on all 7 projections; ${weightDtype} weights`);
   console.log(`step: ${ints.batch} completions x ${ints.seq} tokens (${shape.lossRowsPerSequence} through the loss head), generated from ${ints.prompt}-token prompts with ${ints['new-tokens']} new tokens`);
   const given = planFor(cfg, shape, { microBatch: micro, chunkRows: ints['chunk-rows'] }, budget);
   printPlan(`micro-batch ${micro}, loss-head chunk ${given.chunkRows} rows:`, given, ratios);

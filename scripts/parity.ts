@@ -4,7 +4,10 @@
  * token_logprobs, loss, grad.<param>) to a safetensors file and, given --expected, prints the
  * relative L2 error of every tensor and fails when one is over the cases file's tolerance.
  *
- *   npm run parity -- --model DIR --adapter DIR --cases FILE --out FILE [--expected FILE] [--backend wasm|webgpu]
+ *   npm run parity -- --model DIR --adapter DIR --cases FILE --out FILE [--expected FILE] [--backend wasm|webgpu] [--weight-dtype float32|int8]
+ *
+ * --weight-dtype int8 runs the model with 8-bit frozen weights; compare it with a reference computed on
+ * the same dequantized weights (tests/reference/hf_int8_reference.py writes one for a fixture).
  *
  * Exit status: 0 all within tolerance (or no --expected), 1 some tensor over tolerance or missing,
  * 2 bad arguments, unreadable or inconsistent input files, or a failed computation (PARITY_DEBUG=1
@@ -14,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeParityTensors, parseCases, type ParityCases, type ParityTensor } from '../src/model/parity';
+import { checkWeightDtype, type WeightDtype } from '../src/model/weight-dtype';
 import { SafetensorsReader, serializeSafetensors } from '../src/model/safetensors';
 import { openFileSource } from '../src/model/storage-node';
 import type { Backend } from '../src/runtime/ort';
@@ -21,7 +25,7 @@ import { InputError, openAdapterDir, openModelDir, readJsonFile } from './lib/ch
 import { requireNodeWebGPU } from './lib/node-gpu';
 import { compareWithExpected, formatReport } from './lib/parity-compare';
 
-const USAGE = 'usage: npm run parity -- --model DIR --adapter DIR --cases FILE --out FILE [--expected FILE] [--backend wasm|webgpu]';
+const USAGE = 'usage: npm run parity -- --model DIR --adapter DIR --cases FILE --out FILE [--expected FILE] [--backend wasm|webgpu] [--weight-dtype float32|int8]';
 
 interface Args {
   model: string;
@@ -30,6 +34,7 @@ interface Args {
   out: string;
   expected?: string;
   backend: Backend;
+  weightDtype: WeightDtype;
 }
 
 function parseCli(argv: string[]): Args {
@@ -44,6 +49,7 @@ function parseCli(argv: string[]): Args {
         out: { type: 'string' },
         expected: { type: 'string' },
         backend: { type: 'string', default: 'wasm' },
+        'weight-dtype': { type: 'string', default: 'float32' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,7 +67,13 @@ function parseCli(argv: string[]): Args {
   }
   const backend = values.backend;
   if (backend !== 'wasm' && backend !== 'webgpu') throw new InputError(`--backend must be wasm or webgpu, got ${JSON.stringify(backend)}`);
-  return { model: values.model as string, adapter: values.adapter as string, cases: values.cases as string, out: values.out as string, expected: values.expected as string | undefined, backend };
+  let weightDtype: WeightDtype;
+  try {
+    weightDtype = checkWeightDtype(values['weight-dtype']);
+  } catch (e) {
+    throw new InputError(`--weight-dtype: ${(e as Error).message}`);
+  }
+  return { model: values.model as string, adapter: values.adapter as string, cases: values.cases as string, out: values.out as string, expected: values.expected as string | undefined, backend, weightDtype };
 }
 
 /** parseCases checks structure; this adds the value checks a hand-written cases file needs. */
@@ -107,12 +119,12 @@ async function main(): Promise<number> {
   const b = cases.inputIds.length;
   const t = cases.inputIds[0].length;
   console.log(`model ${args.model}: ${cfg.numLayers} layers (${cfg.layerTypes.filter((x) => x === 'full_attention').length} full attention), hidden ${cfg.hiddenSize}, ${cfg.numHeads}/${cfg.numKvHeads} heads of ${cfg.headDim}, vocab ${cfg.vocabSize}, ${files.length} weight file(s)`);
-  console.log(`cases ${args.cases}: batch ${b} x ${t} tokens, prompt_len ${cases.promptLen}; backend ${args.backend}`);
+  console.log(`cases ${args.cases}: batch ${b} x ${t} tokens, prompt_len ${cases.promptLen}; backend ${args.backend}; weights ${args.weightDtype}`);
 
   const t0 = performance.now();
   let ours: Map<string, ParityTensor>;
   try {
-    ours = await computeParityTensors(cfg, reader, adapter, cases, args.backend);
+    ours = await computeParityTensors(cfg, reader, adapter, cases, args.backend, { weightDtype: args.weightDtype });
   } finally {
     await reader.close();
   }

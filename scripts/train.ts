@@ -26,6 +26,7 @@ import { isTrainingMode, type TrainingMode } from '../src/hints/config';
 import { MAX_SYNTHETIC_SIZE } from '../src/dataset/synthetic';
 import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
 import { parseHubEndpoint } from '../src/model/hub-endpoint';
+import { WEIGHT_DTYPES, type WeightDtype } from '../src/model/weight-dtype';
 import { PRESETS, type PresetName } from '../src/rewards/registry';
 import type { DashboardEvent } from '../src/worker/dashboard-api';
 import { datasetSourceProblems } from '../src/worker/trainer-data';
@@ -40,7 +41,7 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
   [--synthetic-size N] [--synthetic-seed S] [--mode lora|hints|both] [--config file.json] [--set key=value ...] [--out dir]
   [--warmup-steps N] [--warmup-set key=value ...]
   [--rewards default|doc000|doc003|name=weight,...] [--resume checkpoint-id] [--eval-examples N] [--cache-dir dir] [--token hf_...] [--endpoint URL]
-  [--save-merged] [--save-onnx] [--gpu-memory-budget GiB]
+  [--save-merged] [--save-onnx] [--gpu-memory-budget GiB] [--weight-dtype float32|int8]
 
   --endpoint URL        the hub's base URL for hub models and datasets: a mirror (default: $HF_ENDPOINT, else https://huggingface.co)
   defaults: --model demo (the demo model that ships with the app; its GRPO settings, DEMO_GRPO_CONFIG, apply
@@ -48,6 +49,8 @@ const USAGE = `usage: npm run train -- [--model <demo|tiny|hub-id|dir>] [--datas
   --warmup-steps N      a supervised warm-up (SFT) of the LoRA adapter for N steps before GRPO
   --gpu-memory-budget G GPU memory the run may use, in GiB (default 6): the run takes the largest per_device_train_batch_size
                         (at most the one asked for) and loss-head chunk that fit, and is refused when even the smallest does not
+  --weight-dtype D      how the model's frozen weights sit on the GPU: float32 (default) or int8 (8 bits per value of the
+                        projections and the embedding, a float32 scale per row: about a quarter of the weights' memory)
   --save-merged         also write <out>/merged/: the adapter merged into the base weights (config, tokenizer, model.safetensors)
   --save-onnx           also write <out>/transformersjs/: the merged model for transformers.js (onnx/model.onnx, config, tokenizer)
   --warmup-set k=v      a warm-up setting under TRL SFTConfig's names (learning_rate, per_device_train_batch_size, ...)
@@ -88,6 +91,7 @@ interface CliOptions {
   saveMerged: boolean;
   /** Bytes; undefined for the default. */
   gpuMemoryBudget?: number;
+  weightDtype?: WeightDtype;
   saveOnnx: boolean;
 }
 
@@ -122,7 +126,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     i++;
     if (a === '--set') sets.push(value);
     else if (a === '--warmup-set') warmupSets.push(value);
-    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--endpoint', '--warmup-steps', '--gpu-memory-budget'].includes(a)) single.set(a.slice(2), value);
+    else if (['--model', '--dataset', '--synthetic-size', '--synthetic-seed', '--steps', '--backend', '--mode', '--config', '--out', '--rewards', '--resume', '--eval-examples', '--cache-dir', '--token', '--endpoint', '--warmup-steps', '--gpu-memory-budget', '--weight-dtype'].includes(a)) single.set(a.slice(2), value);
     else throw new UsageError(`unknown option ${a}\n${USAGE}`);
   }
   const modelArg = single.get('model') ?? 'demo';
@@ -191,6 +195,8 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
   const budgetText = single.get('gpu-memory-budget');
   const budgetGiB = budgetText === undefined ? undefined : Number(budgetText);
   if (budgetGiB !== undefined && !(Number.isFinite(budgetGiB) && budgetGiB > 0)) throw new UsageError(`--gpu-memory-budget must be a positive number of GiB, got ${JSON.stringify(budgetText)}`);
+  const dtypeText = single.get('weight-dtype');
+  if (dtypeText !== undefined && !WEIGHT_DTYPES.includes(dtypeText as WeightDtype)) throw new UsageError(`--weight-dtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(dtypeText)}`);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return {
     model,
@@ -206,6 +212,7 @@ async function parseArgs(argv: string[]): Promise<CliOptions> {
     ...(warmup ? { warmup: warmup as SFTConfigInput } : {}),
     saveMerged,
     ...(budgetGiB !== undefined ? { gpuMemoryBudget: budgetGiB * 2 ** 30 } : {}),
+    ...(dtypeText !== undefined ? { weightDtype: dtypeText as WeightDtype } : {}),
     saveOnnx,
   };
 }
@@ -238,7 +245,7 @@ async function main(): Promise<number> {
   }
   await mkdir(o.out, { recursive: true });
   const service = new TrainerService(nodeTrainerEnvironment({ cacheDir: o.cacheDir, checkpointDir: path.join(o.out, 'checkpoints'), evalExamples: o.evalExamples }));
-  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}), ...(o.warmup ? { warmup: o.warmup } : {}), ...(o.gpuMemoryBudget ? { gpuMemoryBudget: o.gpuMemoryBudget } : {}) };
+  const request: TrainingRequest = { model: o.model, dataset: o.dataset, config: o.config, rewards: o.rewards, mode: o.mode, backend: o.backend, ...(o.resume ? { resumeFrom: o.resume } : {}), ...(o.warmup ? { warmup: o.warmup } : {}), ...(o.gpuMemoryBudget ? { gpuMemoryBudget: o.gpuMemoryBudget } : {}), ...(o.weightDtype ? { weightDtype: o.weightDtype } : {}) };
   const maxSteps = Number(o.config.max_steps ?? 50);
   const rows: MetricsRow[] = [];
   const evals: EvalRecord[] = [];

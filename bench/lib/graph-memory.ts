@@ -9,7 +9,7 @@
 import type { DType } from '../../src/graph/dtype';
 import type { Graph, Tensor } from '../../src/graph/graph';
 
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, int64: 8, float16: 2, bool: 1 };
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, int64: 8, float16: 2, bool: 1, uint8: 1 };
 const ALIAS_OPS = new Set(['Reshape', 'Identity']);
 
 export const tensorBytes = (t: Tensor) => t.size * BYTES[t.dtype];

@@ -36,7 +36,6 @@ import {
   DECODE_SLOT,
   DECODE_TOKENS,
   DECODE_UNIFORMS,
-  embedShardName,
   FINAL_NORM,
   newCacheName,
   newEntriesName,
@@ -192,7 +191,7 @@ export class Generator {
     const webgpu = store.backend === 'webgpu';
     const cacheWrite = webgpu ? 'graph' : 'host';
     const baked = this.bakeable();
-    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite, constantWeights: !!baked });
+    const graph = (s: number, k: number) => buildDecodeGraph(cfg, { batch, seq: s, cacheLen, lora: options.lora, shards, sampling, steps: k, keepLogits, cacheWrite, constantWeights: !!baked, weightDtype: this.runner.weightDtype });
     const prefill = await GraphSession.create(graph(seq, 1), store.backend, { preferredOutputLocation: 'gpu-buffer', baked });
     const decode = plan.runs ? await GraphSession.create(graph(1, steps), store.backend, { preferredOutputLocation: 'gpu-buffer', graphCapture: this.graphCapture, baked }) : undefined;
     const types = [...new Set(cfg.layerTypes)] as LayerType[];
@@ -241,7 +240,7 @@ export class Generator {
     for (const [k, t] of weights) {
       if (k !== FINAL_NORM && !k.startsWith('model.layers.') && !k.startsWith('embed.')) continue;
       baked.set(k, t);
-      bytes += t.size * 4;
+      bytes += t.size * (t.type === 'uint8' ? 1 : 4);
     }
     return bytes <= BAKE_LIMIT_BYTES ? baked : undefined;
   }
@@ -279,8 +278,8 @@ export class Generator {
     const shared: Record<string, ort.Tensor> = { ...st.scalars };
     if (!st.baked) {
       shared[FINAL_NORM] = this.runner.weights.get(FINAL_NORM)!;
-      this.runner.shards.forEach((_, s) => (shared[embedShardName(s)] = this.runner.weights.get(embedShardName(s))!));
-      for (const [k, t] of this.runner.weights) if (k.startsWith('model.layers.')) shared[k] = t;
+      // Layer weights and embedding shards, with their scales when 8-bit.
+      for (const [k, t] of this.runner.weights) if (k.startsWith('model.layers.') || k.startsWith('embed.')) shared[k] = t;
     }
     const lora: Record<string, ort.Tensor> = {};
     for (const [k, t] of this.runner.lora) lora[k] = t;

@@ -114,6 +114,11 @@ const RULES: Partial<Record<OpType, Vjp>> = {
   Reshape: (n, [g]) => [op.reshape(g!, n.inputs[0].shape)],
   Identity: (n, [g]) => [(n.params as { stopGradient: boolean }).stopGradient ? undefined : g],
   Expand: (n, [g]) => [unbroadcast(g!, n.inputs[0].shape)],
+  DequantizeLinear: (n, _grads, needs) => {
+    // Quantized weights are frozen: x is uint8 (never differentiated); a scale must not be trained either.
+    if (needs[1]) throw new GraphError(`gradients: no gradient to the quantization scale ${n.inputs[1]} (node ${n.name}); quantized weights are frozen`);
+    return [undefined, undefined, undefined];
+  },
   Cast: (n, [g]) => [isFloat(n.inputs[0].dtype) ? op.cast(g!, n.inputs[0].dtype) : undefined],
   Slice: (n, [g]) => {
     const x = n.inputs[0];

@@ -1,5 +1,6 @@
 /** Element types of graph tensors and their ONNX / onnxruntime-web names. */
-export type DType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
+/** uint8: 8-bit quantized weights (onnxruntime-web binds no int8 GPU buffers; int8 is stored offset by 128). */
+export type DType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool' | 'uint8';
 
 export const FLOAT_TYPES: readonly DType[] = ['float32', 'float16'];
 
@@ -10,6 +11,7 @@ export function isFloat(dtype: DType): boolean {
 /** ONNX TensorProto.DataType codes. */
 export const ONNX_DTYPE: Record<DType, number> = {
   float32: 1,
+  uint8: 2,
   int32: 6,
   int64: 7,
   bool: 9,
@@ -22,4 +24,5 @@ export const BYTES_PER_ELEMENT: Record<DType, number> = {
   int32: 4,
   int64: 8,
   bool: 1,
+  uint8: 1,
 };

@@ -51,6 +51,11 @@ export interface OpParams {
   Where: Record<string, never>;
   Expand: { shape: number[] };
   Cast: { to: DType };
+  /**
+   * ONNX DequantizeLinear, per axis: (x - zero_point[i]) * scale[i] along `axis`, x uint8 ->
+   * float32 (inputs x, scale [x.shape[axis]], zero_point uint8 [x.shape[axis]]).
+   */
+  DequantizeLinear: { axis: number };
   Equal: Record<string, never>;
   Less: Record<string, never>;
   Greater: Record<string, never>;

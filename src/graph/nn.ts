@@ -3,7 +3,7 @@
  * primitives, so each is only as correct as its forward definition (which the tests check).
  */
 import { GraphError } from './errors';
-import type { Tensor } from './graph';
+import type { Graph, Tensor } from './graph';
 import * as op from './ops';
 
 /** Additive mask value: large enough that exp() underflows to 0, small enough to never overflow. */
@@ -113,4 +113,23 @@ export function chunkedTokenLogprobs(hidden: Tensor, weight: Tensor, targets: Te
     return op.sub(picked, lse);
   });
   return op.concat(pieces, 0);
+}
+
+/** Zero point of 8-bit weights: a symmetric int8 value q in [-127, 127] is stored as the byte q + 128. */
+export const INT8_ZERO_POINT = 128;
+
+const zeroPoints = new WeakMap<Graph, Map<number, Tensor>>();
+
+/**
+ * float32 rows of an 8-bit matrix: (q[r, :] - 128) * scale[r] for q uint8 [rows, cols] and scale
+ * [rows] (one DequantizeLinear along axis 0; the zero-point constant is shared per length).
+ */
+export function dequantizeRows(q: Tensor, scale: Tensor): Tensor {
+  if (q.rank !== 2) throw new GraphError(`dequantizeRows: ${q} must be [rows, cols]`);
+  const rows = q.shape[0];
+  let byLength = zeroPoints.get(q.graph);
+  if (!byLength) zeroPoints.set(q.graph, (byLength = new Map()));
+  let zp = byLength.get(rows);
+  if (!zp) byLength.set(rows, (zp = q.graph.constant(new Array<number>(rows).fill(INT8_ZERO_POINT), 'uint8', [rows], 'int8_zero_point')));
+  return op.dequantizeLinear(q, scale, zp, 0);
 }

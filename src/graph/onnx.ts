@@ -59,6 +59,7 @@ export function encodeValues(values: ArrayLike<number>, dtype: DType): Uint8Arra
       case 'int32': view.setInt32(i * 4, v, true); break;
       case 'int64': view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true); break;
       case 'bool': view.setUint8(i, v ? 1 : 0); break;
+      case 'uint8': view.setUint8(i, v); break;
     }
   }
   return bytes;
@@ -232,6 +233,9 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): Uint
         break;
       case 'Cast':
         attrs.push({ name: 'to', type: 'INT', value: ONNX_DTYPE[p.to as DType] });
+        break;
+      case 'DequantizeLinear':
+        attrs.push({ name: 'axis', type: 'INT', value: p.axis as number });
         break;
       case 'Identity':
         opType = 'Identity';

@@ -46,13 +46,14 @@ export const GPU_DTYPES: Record<OpType, DType[]> = {
   Pad: FLOATS,
   Concat: ANY_DATA,
   Split: ANY_DATA,
-  Gather: ['float32', 'float16', 'int32'],
+  Gather: ['float32', 'float16', 'int32', 'uint8'],
   ScatterElements: ['float32', 'float16', 'int32'],
   CumSum: FLOATS,
   TopK: FLOATS,
   Where: ['float32', 'float16', 'int32'],
   Expand: ANY_DATA,
   Cast: ANY_DATA,
+  DequantizeLinear: ['uint8'],
   Equal: NUMERIC,
   Less: NUMERIC,
   Greater: NUMERIC,
@@ -344,6 +345,21 @@ export function cast(x: Tensor, to: DType): Tensor {
   if (!ANY_DATA.includes(to)) throw new GraphError(`Cast(${x}): target ${to} does not run on the WebGPU EP`);
   if (x.dtype === to) return x;
   return node('Cast', [x], { to }, to, x.shape);
+}
+
+/**
+ * Per-axis dequantization (ONNX DequantizeLinear): (x - zeroPoint[i]) * scale[i], i the index along
+ * `axis`, uint8 x -> float32. Symmetric int8 weights are stored as uint8 offset by 128 (zero point
+ * 128): onnxruntime-web binds no int8 GPU buffers, and the WebGPU EP's DequantizeLinear unpacks
+ * 8-bit values in its shader (no shader-f16 needed). No gradient flows to x or the scales.
+ */
+export function dequantizeLinear(x: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number): Tensor {
+  checkDtype('DequantizeLinear', x);
+  const a = normalizeAxis(axis, x.rank, `DequantizeLinear(${x.name})`);
+  const n = x.shape[a];
+  if (scale.dtype !== 'float32' || scale.rank !== 1 || scale.shape[0] !== n) throw new GraphError(`DequantizeLinear(${x}): scale ${scale} must be float32 [${n}] (one per index of axis ${a})`);
+  if (zeroPoint.dtype !== 'uint8' || zeroPoint.rank !== 1 || zeroPoint.shape[0] !== n) throw new GraphError(`DequantizeLinear(${x}): zero point ${zeroPoint} must be uint8 [${n}]`);
+  return node('DequantizeLinear', [x, scale, zeroPoint], { axis: a }, 'float32', x.shape);
 }
 
 export function identity(x: Tensor): Tensor {

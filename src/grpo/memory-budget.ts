@@ -5,14 +5,16 @@
  */
 import type { Gemma3Config } from '../model/config';
 import { choosePlan, type MemoryPlan, type StepShape } from '../model/memory-plan';
+import type { WeightDtype } from '../model/weight-dtype';
 import type { GRPOConfig } from './config';
 import { bucketLength } from './trainer-batch';
 
 type ShapeFields = Pick<GRPOConfig, 'per_device_train_batch_size' | 'gradient_accumulation_steps' | 'max_prompt_length' | 'max_completion_length' | 'lora_r' | 'lora_target_modules'>;
 
 /** The step's shape at its largest: every prompt max_prompt_length, every completion max_completion_length. */
-export function grpoStepShape(config: ShapeFields, stepsPerRun: number): StepShape {
+export function grpoStepShape(config: ShapeFields, stepsPerRun: number, weightDtype: WeightDtype = 'float32'): StepShape {
   return {
+    weightDtype,
     completions: config.per_device_train_batch_size * config.gradient_accumulation_steps,
     seq: bucketLength(config.max_prompt_length + config.max_completion_length),
     lossRowsPerSequence: config.max_completion_length,
@@ -22,8 +24,8 @@ export function grpoStepShape(config: ShapeFields, stepsPerRun: number): StepSha
 }
 
 /** The fastest plan of this run within `budget` bytes; throws MemoryBudgetError when none fits. */
-export function planGrpoStep(model: Gemma3Config, config: ShapeFields, budget: number, stepsPerRun: number): MemoryPlan {
-  return choosePlan(model, grpoStepShape(config, stepsPerRun), budget, config.per_device_train_batch_size);
+export function planGrpoStep(model: Gemma3Config, config: ShapeFields, budget: number, stepsPerRun: number, weightDtype: WeightDtype = 'float32'): MemoryPlan {
+  return choosePlan(model, grpoStepShape(config, stepsPerRun, weightDtype), budget, config.per_device_train_batch_size);
 }
 
 /** The config with the plan's micro-batch split (completions per step unchanged). */

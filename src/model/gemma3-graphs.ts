@@ -14,7 +14,8 @@ import * as nn from '../graph/nn';
 import * as op from '../graph/ops';
 import { sampleTokens, type SamplerSpec } from '../graph/sampling';
 import { embedScale, type Gemma3Config, type LayerType } from './config';
-import { decoderLayer, LAYER_WEIGHTS, layerInputs, perLayerNaming, type LayerWeightName, type LoraSpec } from './gemma3-layer';
+import { decoderLayer, LAYER_WEIGHTS, layerInputs, perLayerNaming, weightInput, weightValue, type LayerWeightName, type LoraSpec, type WeightInput } from './gemma3-layer';
+import type { WeightDtype } from './weight-dtype';
 
 export interface VocabShard {
   start: number;
@@ -34,29 +35,46 @@ export function vocabShards(vocab: number, hidden: number, maxBindingBytes: numb
 export const embedShardName = (s: number) => `embed.${s}`;
 export const FINAL_NORM = 'model.norm.weight';
 
-function embedInputs(g: Graph, cfg: Gemma3Config, shards: VocabShard[]): Tensor[] {
-  return shards.map((sh, s) => g.input(embedShardName(s), 'float32', [sh.end - sh.start, cfg.hiddenSize], { gpuResident: true }));
+/** The (tied) embedding's vocab shards as graph inputs; 8-bit ones come with per-row scales. */
+function embedInputs(g: Graph, cfg: Gemma3Config, shards: VocabShard[], weightDtype: WeightDtype = 'float32'): WeightInput[] {
+  return shards.map((sh, s) => weightInput(g, embedShardName(s), [sh.end - sh.start, cfg.hiddenSize], weightDtype));
+}
+
+/** A float32 embedding's trainable shards (full training has no 8-bit weights). */
+function floatShards(embed: WeightInput[]): Tensor[] {
+  return embed.map((e) => {
+    if ('q' in e) throw new Error('full training needs float32 weights');
+    return e;
+  });
+}
+
+/** Rows `ids` (int32, any shape) of one shard: [..., H]. 8-bit rows are gathered as bytes, then dequantized (only those rows). */
+function gatherShard(e: WeightInput, ids: Tensor): Tensor {
+  if (!('q' in e)) return op.gather(e, ids, 0);
+  const flat = op.reshape(ids, [ids.size]);
+  const rows = nn.dequantizeRows(op.gather(e.q, flat, 0), op.gather(e.scale, flat, 0));
+  return op.reshape(rows, [...ids.shape, e.q.shape[1]]);
 }
 
 /** Rows of the embedding for int32 `ids` of any shape, across shards: [..., H]. */
-function gatherRows(ids: Tensor, embed: Tensor[], shards: VocabShard[]): Tensor {
-  if (shards.length === 1) return op.gather(embed[0], ids, 0);
+function gatherRows(ids: Tensor, embed: WeightInput[], shards: VocabShard[]): Tensor {
+  if (shards.length === 1) return gatherShard(embed[0], ids);
   let sum: Tensor | undefined;
   shards.forEach((sh, s) => {
     const local = op.sub(ids, sh.start);
     const size = sh.end - sh.start;
     const inRange = op.mul(op.cast(op.less(local, size), 'float32'), op.sub(1, op.cast(op.less(local, 0), 'float32')));
     const safe = op.where(op.less(local, 0), 0, op.where(op.less(local, size), local, 0));
-    const rows = op.mul(op.gather(embed[s], safe, 0), op.unsqueeze(inRange, [-1]));
+    const rows = op.mul(gatherShard(embed[s], safe), op.unsqueeze(inRange, [-1]));
     sum = sum ? op.add(sum, rows) : rows;
   });
   return sum!;
 }
 
-export function buildEmbedGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[]): Graph {
+export function buildEmbedGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[], weightDtype: WeightDtype = 'float32'): Graph {
   const g = new Graph('gemma3_embed');
   const ids = g.input('input_ids', 'int32', [batch, seq]);
-  const embed = embedInputs(g, cfg, shards);
+  const embed = embedInputs(g, cfg, shards, weightDtype);
   g.output(op.mul(gatherRows(ids, embed, shards), embedScale(cfg.hiddenSize)), 'hidden');
   return g;
 }
@@ -70,7 +88,7 @@ export function buildEmbedGraph(cfg: Gemma3Config, batch: number, seq: number, s
 export function buildEmbedBackwardGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[]): Graph {
   const g = new Graph('gemma3_embed_backward');
   const ids = g.input('input_ids', 'int32', [batch, seq]);
-  const embed = embedInputs(g, cfg, shards);
+  const embed = floatShards(embedInputs(g, cfg, shards));
   const dy = g.input('grad_hidden', 'float32', [batch, seq, cfg.hiddenSize]);
   const y = op.mul(gatherRows(ids, embed, shards), embedScale(cfg.hiddenSize));
   const grads = gradients(y, embed, dy);
@@ -104,12 +122,13 @@ export type Trainable = 'lora' | 'full';
  * `grad_out` too, recomputes the layer and outputs `grad_hidden` and `grad.lora.<module>.<A|B>`
  * (and with trainable 'full', `grad.layer.<weight>` for every layer weight).
  */
-export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number, seq: number, mode: 'forward' | 'backward', trainable: Trainable = 'lora'): Graph {
+export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number, seq: number, mode: 'forward' | 'backward', trainable: Trainable = 'lora', weightDtype: WeightDtype = 'float32'): Graph {
+  if (trainable === 'full' && weightDtype !== 'float32') throw new Error(`layer graph: trainable 'full' trains every weight, which needs float32 weights (got ${weightDtype})`);
   const g = new Graph(`gemma3_layer_${mode}${trainable === 'full' && mode === 'backward' ? '_full' : ''}`);
   const x = g.input('hidden', 'float32', [batch, seq, cfg.hiddenSize]);
   const pos = positionInputs(g, cfg, batch, seq, seq);
   const loraScale = g.input('lora_scale', 'float32', []);
-  const { w, adapters } = layerInputs(g, cfg, lora);
+  const { w, adapters } = layerInputs(g, cfg, lora, undefined, weightDtype);
   const y = decoderLayer(cfg, { x, ...pos, w, lora: adapters, loraScale });
   if (mode === 'forward') {
     g.output(y, 'hidden_out');
@@ -118,7 +137,7 @@ export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number
   const dy = g.input('grad_out', 'float32', y.shape);
   const modules = Object.keys(adapters) as (keyof typeof adapters)[];
   const weightNames = trainable === 'full' ? LAYER_WEIGHTS : [];
-  const wrt = [x, ...modules.flatMap((m) => [adapters[m]!.A, adapters[m]!.B]), ...weightNames.map((n) => w[n])];
+  const wrt = [x, ...modules.flatMap((m) => [adapters[m]!.A, adapters[m]!.B]), ...weightNames.map((n) => w[n] as Tensor)];
   const [dx, ...rest] = gradients(y, wrt, dy);
   g.output(dx, 'grad_hidden');
   modules.forEach((m, i) => {
@@ -130,13 +149,13 @@ export function buildLayerGraph(cfg: Gemma3Config, lora: LoraSpec, batch: number
 }
 
 /** Final norm and logits for hidden states [B, T, H] -> [B*T, V]. */
-export function buildLogitsGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[]): Graph {
+export function buildLogitsGraph(cfg: Gemma3Config, batch: number, seq: number, shards: VocabShard[], weightDtype: WeightDtype = 'float32'): Graph {
   const g = new Graph('gemma3_logits');
   const x = op.reshape(g.input('hidden', 'float32', [batch, seq, cfg.hiddenSize]), [batch * seq, cfg.hiddenSize]);
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
-  const embed = embedInputs(g, cfg, shards);
+  const embed = embedInputs(g, cfg, shards, weightDtype);
   const h = nn.rmsNorm(x, norm, cfg.rmsNormEps, 1);
-  const logits = op.concat(embed.map((e) => op.gemm(h, e, false, true)), 1);
+  const logits = op.concat(embed.map((e) => op.gemm(h, weightValue(e), false, true)), 1);
   g.output(softcap(logits, cfg.finalLogitSoftcapping), 'logits');
   return g;
 }
@@ -162,6 +181,15 @@ export interface LossHeadOptions {
    * head (full training). Needs withGradient.
    */
   weightGradients?: boolean;
+  /** How the embedding shards are stored (8-bit: each shard dequantized where it is read). */
+  weightDtype?: WeightDtype;
+}
+
+/** The head's weight dtype; its weight gradients (full training) need float32 weights. */
+function checkHeadDtype(o: { weightGradients?: boolean; weightDtype?: WeightDtype }): WeightDtype {
+  const dtype = o.weightDtype ?? 'float32';
+  if (o.weightGradients && dtype !== 'float32') throw new Error(`loss head: weight gradients (full training) need float32 weights, got ${dtype}`);
+  return dtype;
 }
 
 /** One chunk of the loss head: its log-probs, loss and (withGradient) gradients. */
@@ -178,13 +206,14 @@ interface ChunkResult {
  * d logp / d logits = onehot(target) - softmax(logits), so d hidden_normed = c * E[target] -
  * (c * softmax) @ E with c = d loss / d logp.
  */
-function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tensor, extras: Record<string, Tensor>, norm: Tensor, embed: Tensor[], o: Pick<LossHeadOptions, 'objective' | 'withGradient' | 'weightGradients'>, invTemperature?: Tensor): ChunkResult {
+function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tensor, extras: Record<string, Tensor>, norm: Tensor, embed: WeightInput[], o: Pick<LossHeadOptions, 'objective' | 'withGradient' | 'weightGradients'>, invTemperature?: Tensor): ChunkResult {
   const g = xc.graph;
   const normed = nn.rmsNorm(xc, norm, cfg.rmsNormEps, 1);
   // Sampled at temperature T, the policy is softmax(logits / T) (as TRL scores it): without
   // softcapping, logits / T = (h / T) @ E^T, so the [rows, H] state is scaled, not [rows, V].
   const h = invTemperature ? op.mul(normed, invTemperature) : normed;
-  const logits = embed.map((e) => op.gemm(op.stopGradient(h), e, false, true)); // per shard [rows, Vs]
+  // An 8-bit shard is dequantized here and again for d hidden below: one float32 shard at a time.
+  const logits = embed.map((e) => op.gemm(op.stopGradient(h), weightValue(e), false, true)); // per shard [rows, Vs]
   const lseParts = logits.map((l) => nn.logsumexp(l, -1, true)); // [rows, 1]
   const lse = lseParts.length === 1 ? lseParts[0] : nn.logsumexp(op.concat(lseParts, 1), -1, true);
   const picked = pickTargets(logits, tc, shards);
@@ -198,7 +227,7 @@ function lossChunk(cfg: Gemma3Config, shards: VocabShard[], xc: Tensor, tc: Tens
   logits.forEach((l, s) => {
     const p = op.exp(op.sub(l, lse));
     const cp = op.mul(p, c2);
-    dh = op.sub(dh, op.gemm(cp, embed[s], false, false));
+    dh = op.sub(dh, op.gemm(cp, weightValue(embed[s]), false, false));
     if (o.weightGradients) {
       // d logits = c * (onehot(target) - p); d E_s = d logits^T @ h.
       const size = shards[s].end - shards[s].start;
@@ -227,7 +256,7 @@ export function buildLossHeadGraph(cfg: Gemma3Config, shards: VocabShard[], o: L
   const targets = g.input('targets', 'int32', [rows]);
   const perToken = Object.fromEntries(o.perTokenInputs.map((n) => [n, g.input(n, 'float32', [rows])]));
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
-  const embed = embedInputs(g, cfg, shards);
+  const embed = embedInputs(g, cfg, shards, checkHeadDtype(o));
 
   const sizes: number[] = [];
   for (let s = 0; s < rows; s += o.chunkRows) sizes.push(Math.min(o.chunkRows, rows - s));
@@ -270,6 +299,8 @@ export interface LossChunkOptions {
    * that sampled at temperature T. One graph serves every temperature.
    */
   temperature?: boolean;
+  /** How the embedding shards are stored (8-bit: each shard dequantized where it is read). */
+  weightDtype?: WeightDtype;
 }
 
 /** Scalar input 1 / T of a loss-chunk graph built with `temperature`. */
@@ -296,7 +327,7 @@ export function buildLossChunkGraph(cfg: Gemma3Config, shards: VocabShard[], o: 
   const targets = g.input('targets', 'int32', [o.rows]);
   const perToken = Object.fromEntries(o.perTokenInputs.map((n) => [n, g.input(n, 'float32', [o.rows])]));
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
-  const embed = embedInputs(g, cfg, shards);
+  const embed = embedInputs(g, cfg, shards, checkHeadDtype(o));
   const invTemperature = o.temperature ? g.input(LOSS_INV_TEMPERATURE, 'float32', []) : undefined;
   const r = lossChunk(cfg, shards, xc, targets, perToken, norm, embed, o, invTemperature);
   g.output(r.logp, 'logprobs');
@@ -355,6 +386,8 @@ export interface DecodeGraphOptions {
   fusedKernels?: boolean;
   /** The session bakes the model's weights in (see LayerIO.constantWeights). */
   constantWeights?: boolean;
+  /** How the projections and the embedding are stored (8-bit: dequantized in the graph where read). */
+  weightDtype?: WeightDtype;
 }
 
 export const cacheName = (layer: number, which: 'k' | 'v') => `cache.${layer}.${which}`;
@@ -399,7 +432,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
   const fusedKernels = o.fusedKernels ?? true;
   const g = new Graph(decode ? 'gemma3_decode' : 'gemma3_prefill');
   const ids = g.input(DECODE_IDS, 'int32', [batch, seq]);
-  const embed = embedInputs(g, cfg, o.shards);
+  const embed = embedInputs(g, cfg, o.shards, o.weightDtype);
   const norm = g.input(FINAL_NORM, 'float32', [cfg.hiddenSize], { gpuResident: true });
   const loraScale = g.input('lora_scale', 'float32', []);
   const slot = decode ? g.input(DECODE_SLOT, 'int32', [1]) : undefined;
@@ -419,7 +452,7 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
       },
     ]),
   ) as Record<LayerType, { mask: Tensor; cos: Tensor; sin: Tensor }>;
-  const layerTensors = Array.from({ length: cfg.numLayers }, (_, l) => layerInputs(g, cfg, o.lora, perLayerNaming(l)));
+  const layerTensors = Array.from({ length: cfg.numLayers }, (_, l) => layerInputs(g, cfg, o.lora, perLayerNaming(l), o.weightDtype));
   const kvShape = [batch, cfg.numKvHeads, cacheLen, cfg.headDim];
   const caches = decode
     ? Array.from({ length: cfg.numLayers }, (_, l) => (['k', 'v'] as const).map((w) => g.input(cacheName(l, w), 'float32', kvShape, { gpuResident: true })))
@@ -472,12 +505,17 @@ export function buildDecodeGraph(cfg: Gemma3Config, o: DecodeGraphOptions): Grap
       }
       const last = decode ? x : op.slice(x, [seq - 1], [seq], [1]);
       const lastRows = op.reshape(last, [batch, cfg.hiddenSize]);
-      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
-      const head = (hs: Tensor) => softcap(op.concat(embed.map((e) => op.gemm(hs, e, false, true)), 1), cfg.finalLogitSoftcapping);
       // Without softcapping, logits / T = (h / T) @ E^T: the temperature scales [B, H], not [B, V].
       const scaleHidden = invTemperature && !cfg.finalLogitSoftcapping;
-      const logits = scaleHidden && !o.keepLogits ? undefined : head(h);
-      const sampled = scaleHidden ? head(op.mul(h, invTemperature)) : logits!;
+      const heads = (scaleHidden && !o.keepLogits ? 0 : 1) + (scaleHidden ? 1 : 0);
+      // 8-bit shards are dequantized before the state they multiply is made: onnxruntime orders a
+      // node's inputs from the last made, and a dequantization made after that state would be run
+      // ahead of the whole step (every step's, kept to the run's end), not just before its product.
+      const shardWeights = Array.from({ length: heads }, () => embed.map(weightValue));
+      const h = fusedKernels ? op.rmsNormKernel(lastRows, op.add(norm, 1), cfg.rmsNormEps) : nn.rmsNorm(lastRows, norm, cfg.rmsNormEps, 1);
+      const head = (hs: Tensor, ws: Tensor[]) => softcap(op.concat(ws.map((w) => op.gemm(hs, w, false, true)), 1), cfg.finalLogitSoftcapping);
+      const logits = scaleHidden && !o.keepLogits ? undefined : head(h, shardWeights[0]);
+      const sampled = scaleHidden ? head(op.mul(h, invTemperature), shardWeights[heads - 1]) : logits!;
       const next = sampleTokens(sampled, o.sampling, { uniforms: uniforms && op.gather(uniforms, stepIndex(j), 0), invTemperature: scaleHidden ? 'applied' : invTemperature });
       tokens.push(op.reshape(next, [1, batch]));
       if (logits) logitsPerStep.push(op.reshape(logits, [1, batch, cfg.vocabSize]));

@@ -7,6 +7,8 @@ import * as op from '../graph/ops';
 import * as nn from '../graph/nn';
 import type { Gemma3Config } from './config';
 import { LORA_MODULES, type LoraModuleName } from './peft';
+import { scaleName } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 
 /** Per-layer weights, by their name under `model.layers.{i}.` in the HF checkpoint. */
 export const LAYER_WEIGHTS = [
@@ -27,6 +29,49 @@ export const LAYER_WEIGHTS = [
 export type LayerWeightName = (typeof LAYER_WEIGHTS)[number];
 
 export const layerWeightKey = (layer: number, name: LayerWeightName) => `model.layers.${layer}.${name}`;
+
+/** The [out, in] projections: the weights 8-bit storage applies to (norm weights stay float32). */
+export const PROJECTION_WEIGHTS: readonly LayerWeightName[] = [
+  'self_attn.q_proj.weight',
+  'self_attn.k_proj.weight',
+  'self_attn.v_proj.weight',
+  'self_attn.o_proj.weight',
+  'mlp.gate_proj.weight',
+  'mlp.up_proj.weight',
+  'mlp.down_proj.weight',
+];
+export const isProjectionWeight = (name: LayerWeightName) => PROJECTION_WEIGHTS.includes(name);
+
+/** An 8-bit weight in a graph: bytes q + 128 (uint8 [out, in]) and one scale per row (float32 [out]). */
+export interface QuantizedWeight {
+  q: Tensor;
+  scale: Tensor;
+}
+/** A frozen weight as a graph input: float32, or 8-bit and dequantized where it is used. */
+export type WeightInput = Tensor | QuantizedWeight;
+
+/**
+ * The float32 value of a weight. An 8-bit weight gets its own DequantizeLinear at each call, so its
+ * float32 copy lives only while the op that reads it runs. Make the call before the other operand's
+ * last node: onnxruntime runs a node's inputs from the last made, so a dequantization made after
+ * that operand would run ahead of everything the operand needs (see the decode head).
+ */
+export function weightValue(w: WeightInput): Tensor {
+  return 'q' in w ? nn.dequantizeRows(w.q, w.scale) : w;
+}
+
+/** A weight graph input: float32 under `name`, or 8-bit under `name` with its scales under scaleName(name). */
+export function weightInput(g: Graph, name: string, shape: number[], dtype: WeightDtype): WeightInput {
+  if (dtype === 'float32') return g.input(name, 'float32', shape, { gpuResident: true });
+  if (shape.length !== 2) throw new Error(`weight ${name} [${shape.join(', ')}]: only [out, in] matrices are stored in 8 bits`);
+  return { q: g.input(name, 'uint8', shape, { gpuResident: true }), scale: g.input(scaleName(name), 'float32', [shape[0]], { gpuResident: true }) };
+}
+
+/** A norm weight (always float32). */
+function normWeight(w: WeightInput, name: string): Tensor {
+  if ('q' in w) throw new Error(`norm weight ${name} cannot be 8-bit`);
+  return w;
+}
 
 /** Shape of each per-layer weight ([out, in] for projections, as HF stores them). */
 export function layerWeightShape(cfg: Gemma3Config, name: LayerWeightName): number[] {
@@ -77,10 +122,13 @@ export const perLayerNaming = (layer: number): LayerInputNaming => ({
 const moduleWeight = (module: LoraModuleName): LayerWeightName =>
   `${module === 'gate_proj' || module === 'up_proj' || module === 'down_proj' ? 'mlp' : 'self_attn'}.${module}.weight` as LayerWeightName;
 
-/** Graph inputs for one layer's weights and LoRA matrices. */
-export function layerInputs(g: Graph, cfg: Gemma3Config, lora: LoraSpec, naming: LayerInputNaming = GENERIC_LAYER_NAMING) {
-  const w = {} as Record<LayerWeightName, Tensor>;
-  for (const name of LAYER_WEIGHTS) w[name] = g.input(naming.weight(name), 'float32', layerWeightShape(cfg, name), { gpuResident: true });
+/**
+ * Graph inputs for one layer's weights and LoRA matrices. With weightDtype 'int8' the projections
+ * are 8-bit inputs (dequantized in the graph where used); norm weights stay float32.
+ */
+export function layerInputs(g: Graph, cfg: Gemma3Config, lora: LoraSpec, naming: LayerInputNaming = GENERIC_LAYER_NAMING, weightDtype: WeightDtype = 'float32') {
+  const w = {} as Record<LayerWeightName, WeightInput>;
+  for (const name of LAYER_WEIGHTS) w[name] = weightInput(g, naming.weight(name), layerWeightShape(cfg, name), isProjectionWeight(name) ? weightDtype : 'float32');
   const adapters: Partial<Record<LoraModuleName, LoraTensors>> = {};
   for (const module of LORA_MODULES) {
     const spec = lora.modules[module];
@@ -113,7 +161,7 @@ export interface LayerIO {
   /** RoPE tables [B, 1, T, D] for this layer's type (its own theta). */
   cos: Tensor;
   sin: Tensor;
-  w: Record<LayerWeightName, Tensor>;
+  w: Record<LayerWeightName, WeightInput>;
   lora: Partial<Record<LoraModuleName, LoraTensors>>;
   /** Scalar multiplier of every LoRA update: 1 = policy, 0 = reference model (LoRA off). */
   loraScale: Tensor;
@@ -130,7 +178,8 @@ export interface LayerIO {
   constantWeights?: boolean;
 }
 
-function projection(x: Tensor, weight: Tensor, module: LoraModuleName, io: LayerIO): Tensor {
+function projection(x: Tensor, stored: WeightInput, module: LoraModuleName, io: LayerIO): Tensor {
+  const weight = weightValue(stored);
   const y = io.constantWeights ? op.matmul(x, op.transpose(weight, [1, 0])) : op.linear(x, weight);
   const a = io.lora[module];
   if (!a) return y;
@@ -145,7 +194,10 @@ export function decoderLayer(cfg: Gemma3Config, io: LayerIO): Tensor {
   const d = cfg.headDim;
   const eps = cfg.rmsNormEps;
   // Gemma's norms scale by (1 + w).
-  const rmsNorm = (y: Tensor, weight: Tensor) => (io.fusedKernels ? op.rmsNormKernel(y, op.add(weight, 1), eps) : nn.rmsNorm(y, weight, eps, 1));
+  const rmsNorm = (y: Tensor, stored: WeightInput) => {
+    const weight = normWeight(stored, 'of a layer');
+    return io.fusedKernels ? op.rmsNormKernel(y, op.add(weight, 1), eps) : nn.rmsNorm(y, weight, eps, 1);
+  };
   const gelu = io.fusedKernels ? op.fastGelu : nn.geluTanh;
   const heads = (y: Tensor, n: number) => op.transpose(op.reshape(y, [b, t, n, d]), [0, 2, 1, 3]);
 

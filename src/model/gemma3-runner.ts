@@ -15,7 +15,9 @@ import { readTensor, TensorStore } from '../runtime/device';
 import type { ort } from '../runtime/ort';
 import * as op from '../graph/ops';
 import { Graph } from '../graph/graph';
-import { LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
+import { isProjectionWeight, LAYER_WEIGHTS, LORA_MODULES, layerWeightKey, layerWeightShape, loraInputName, type LoraSpec } from './gemma3-layer';
+import { quantizeRowsFromChunks, scaleName } from './quantize';
+import type { WeightDtype } from './weight-dtype';
 import {
   buildEmbedBackwardGraph,
   buildEmbedGraph,
@@ -99,6 +101,13 @@ export interface RunnerOptions {
   trainable?: Trainable;
   /** Rows of the loss head per chunk (bounds the [rows, vocab] logits alive at once). */
   chunkRows?: number;
+  /**
+   * How the frozen weights are stored on the device (default 'float32'). 'int8': the projections
+   * and the embedding as symmetric int8 per output row (scales in float32, quantized here from the
+   * checkpoint's values as they upload), dequantized inside each graph where read: a quarter of the
+   * bytes. Norm weights stay float32. LoRA training only (trainable 'full' trains the weights).
+   */
+  weightDtype?: WeightDtype;
 }
 
 export class Gemma3Runner {
@@ -112,7 +121,15 @@ export class Gemma3Runner {
     readonly store: TensorStore,
     readonly options: RunnerOptions,
   ) {
+    if ((options.trainable ?? 'lora') === 'full' && (options.weightDtype ?? 'float32') !== 'float32') {
+      throw new Error(`weight dtype ${options.weightDtype} stores frozen weights; trainable 'full' trains every weight and needs float32`);
+    }
+    // Sized for float32 rows also with 8-bit weights: a head dequantizes one whole shard into one buffer.
     this.shards = vocabShards(cfg.vocabSize, cfg.hiddenSize, Math.min(store.maxBindingBytes, 512 * 2 ** 20));
+  }
+
+  get weightDtype(): WeightDtype {
+    return this.options.weightDtype ?? 'float32';
   }
 
   /**
@@ -138,15 +155,20 @@ export class Gemma3Runner {
   /** Streams every weight from `reader` into device tensors, one tensor at a time. */
   static async load(cfg: Gemma3Config, reader: TensorReader, store: TensorStore, options: RunnerOptions, onProgress?: (done: number, total: number) => void): Promise<Gemma3Runner> {
     const r = new Gemma3Runner(cfg, store, options);
-    const wanted: { key: string; shape: number[] }[] = [{ key: FINAL_NORM, shape: [cfg.hiddenSize] }];
-    for (let l = 0; l < cfg.numLayers; l++) for (const n of LAYER_WEIGHTS) wanted.push({ key: layerWeightKey(l, n), shape: layerWeightShape(cfg, n) });
+    const int8 = r.weightDtype === 'int8';
+    const wanted: { key: string; shape: number[]; quantize: boolean }[] = [{ key: FINAL_NORM, shape: [cfg.hiddenSize], quantize: false }];
+    for (let l = 0; l < cfg.numLayers; l++) for (const n of LAYER_WEIGHTS) wanted.push({ key: layerWeightKey(l, n), shape: layerWeightShape(cfg, n), quantize: int8 && isProjectionWeight(n) });
     const total = wanted.length + 1;
     let done = 0;
-    for (const { key, shape } of wanted) {
+    for (const { key, shape, quantize } of wanted) {
       if (!reader.has(key)) throw new Error(`checkpoint has no tensor ${key}`);
       const info = reader.info(key);
       if (info.shape.join(',') !== shape.join(',')) throw new Error(`checkpoint tensor ${key} has shape [${info.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
-      r.weights.set(key, await store.uploadChunks(shape, reader.readFloat32Chunks(key)));
+      if (quantize) {
+        const q = await quantizeRowsFromChunks(reader.readFloat32Chunks(key), shape[1], 0, shape[0]);
+        r.weights.set(key, store.upload(q.bytes, shape));
+        r.weights.set(scaleName(key), store.upload(q.scales, [shape[0]]));
+      } else r.weights.set(key, await store.uploadChunks(shape, reader.readFloat32Chunks(key)));
       onProgress?.(++done, total);
     }
     await r.loadEmbedding(reader);
@@ -163,6 +185,12 @@ export class Gemma3Runner {
     for (let s = 0; s < this.shards.length; s++) {
       const { start, end } = this.shards[s];
       const rows = end - start;
+      if (this.weightDtype === 'int8') {
+        const q = await quantizeRowsFromChunks(reader.readFloat32Chunks(EMBED_KEY), h, start, end);
+        this.weights.set(embedShardName(s), this.store.upload(q.bytes, [rows, h]));
+        this.weights.set(scaleName(embedShardName(s)), this.store.upload(q.scales, [rows]));
+        continue;
+      }
       const store = this.store;
       async function* slice() {
         for await (const c of reader.readFloat32Chunks(EMBED_KEY)) {
@@ -191,7 +219,7 @@ export class Gemma3Runner {
   setWeightTensor(key: string, t: ort.Tensor): void {
     const old = this.weights.get(key);
     if (!old) throw new Error(`the model has no weight ${key}`);
-    if (old.dims.join(',') !== t.dims.join(',')) throw new Error(`weight ${key} has shape [${old.dims.join(', ')}], got [${t.dims.join(', ')}]`);
+    if (old.dims.join(',') !== t.dims.join(',') || old.type !== t.type) throw new Error(`weight ${key} is ${old.type} [${old.dims.join(', ')}], got ${t.type} [${t.dims.join(', ')}]`);
     if (old !== t) old.dispose();
     this.weights.set(key, t);
   }
@@ -244,7 +272,11 @@ export class Gemma3Runner {
 
   private layerFeeds(layer: number): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const n of LAYER_WEIGHTS) feeds[`layer.${n}`] = this.weights.get(layerWeightKey(layer, n))!;
+    for (const n of LAYER_WEIGHTS) {
+      feeds[`layer.${n}`] = this.weights.get(layerWeightKey(layer, n))!;
+      const scale = this.weights.get(scaleName(layerWeightKey(layer, n)));
+      if (scale) feeds[scaleName(`layer.${n}`)] = scale;
+    }
     for (const m of LORA_MODULES) {
       if (!this.options.lora.modules[m]) continue;
       for (const which of ['A', 'B'] as const) {
@@ -257,17 +289,21 @@ export class Gemma3Runner {
   }
 
   private embedFeeds(): Record<string, ort.Tensor> {
-    return Object.fromEntries(this.shards.map((_, s) => [embedShardName(s), this.weights.get(embedShardName(s))!]));
+    const feeds: Record<string, ort.Tensor> = {};
+    this.shards.forEach((_, s) => {
+      for (const name of this.weightDtype === 'int8' ? [embedShardName(s), scaleName(embedShardName(s))] : [embedShardName(s)]) feeds[name] = this.weights.get(name)!;
+    });
+    return feeds;
   }
 
   /** Hidden states [x_0 .. x_L] ([B, T, H] each) of a forward pass. */
   async hiddenStates(b: Batch, loraScale = 1): Promise<ort.Tensor[]> {
     const { batch, seq } = this.checkBatch(b);
     const pos = this.positionFeeds(b, batch, seq);
-    const embed = await this.session(`embed:${batch}x${seq}`, () => buildEmbedGraph(this.cfg, batch, seq, this.shards));
+    const embed = await this.session(`embed:${batch}x${seq}`, () => buildEmbedGraph(this.cfg, batch, seq, this.shards, this.weightDtype));
     const ids = this.store.upload(Int32Array.from(b.inputIds.flat()), [batch, seq]);
     const states = [(await embed.run({ input_ids: ids, ...this.embedFeeds() })).hidden];
-    const fwd = await this.session(`layer_fwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'forward'));
+    const fwd = await this.session(`layer_fwd:${batch}x${seq}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'forward', 'lora', this.weightDtype));
     const scale = this.store.upload(new Float32Array([loraScale]), []);
     for (let l = 0; l < this.cfg.numLayers; l++) {
       const out = await fwd.run({ hidden: states[l], ...pos[this.cfg.layerTypes[l]], lora_scale: scale, ...this.layerFeeds(l) });
@@ -281,7 +317,7 @@ export class Gemma3Runner {
   async logits(b: Batch, loraScale = 1): Promise<Float32Array> {
     const states = await this.hiddenStates(b, loraScale);
     const { batch, seq } = this.checkBatch(b);
-    const head = await this.session(`logits:${batch}x${seq}`, () => buildLogitsGraph(this.cfg, batch, seq, this.shards));
+    const head = await this.session(`logits:${batch}x${seq}`, () => buildLogitsGraph(this.cfg, batch, seq, this.shards, this.weightDtype));
     const out = await head.run({ hidden: states[states.length - 1], [FINAL_NORM]: this.weights.get(FINAL_NORM)!, ...this.embedFeeds() });
     const values = await readTensor(out.logits);
     disposeAll(out.logits, ...states);
@@ -337,7 +373,7 @@ export class Gemma3Runner {
         const rows = Math.min(chunkRows, index.length - start);
         const accumulate = !!o.weightGradients && start > 0;
         const session = await this.session(`loss_chunk:${o.key}:${batch}x${seq}:${rows}:${o.withGradient}:${o.weightGradients ?? false}:${accumulate}`, () =>
-          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate, temperature: true }),
+          buildLossChunkGraph(this.cfg, this.shards, { batch, seq, rows, perTokenInputs: names, objective: o.objective, withGradient: o.withGradient, weightGradients: o.weightGradients, accumulate, temperature: true, weightDtype: this.weightDtype }),
         );
         const at = index.subarray(start, start + rows);
         const pickFrom = <T extends Float32Array | Int32Array>(values: T, count: number): T => {
@@ -417,7 +453,7 @@ export class Gemma3Runner {
     });
     const { loss, logprobs } = head;
 
-    const bwd = await this.session(`layer_bwd:${batch}x${seq}:${this.trainable}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward', this.trainable));
+    const bwd = await this.session(`layer_bwd:${batch}x${seq}:${this.trainable}`, () => buildLayerGraph(this.cfg, this.options.lora, batch, seq, 'backward', this.trainable, this.weightDtype));
     const pos = this.positionFeeds(req, batch, seq);
     const scale = this.store.upload(new Float32Array([loraScale]), []);
     let grad = head.gradHidden!;

@@ -14,9 +14,10 @@
  * The sum is an upper bound of the step's peak: sessions may reuse each other's cached buffers.
  */
 import type { Gemma3Config } from './config';
-import { LAYER_WEIGHTS, layerWeightShape } from './gemma3-layer';
+import { isProjectionWeight, LAYER_WEIGHTS, layerWeightShape } from './gemma3-layer';
 import { vocabShards } from './gemma3-graphs';
 import { projectionShape, type LoraModuleName } from './peft';
+import type { WeightDtype } from './weight-dtype';
 
 export const GiB = 2 ** 30;
 /** The default GPU memory budget: what an 8 GB GPU leaves after the browser and the desktop. */
@@ -48,6 +49,8 @@ export interface StepShape {
   generation: { promptLength: number; newTokens: number; stepsPerRun: number } | null;
   /** Largest buffer one binding may hold (the adapter's maxStorageBufferBindingSize); default 2 GiB. */
   maxBindingBytes?: number;
+  /** How the frozen weights are stored (RunnerOptions.weightDtype); default float32. */
+  weightDtype?: WeightDtype;
 }
 
 export interface StepChoice {
@@ -73,9 +76,34 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-export function weightBytes(cfg: Gemma3Config): number {
-  const perLayer = sum(LAYER_WEIGHTS.map((n) => prod(layerWeightShape(cfg, n))));
-  return F32 * (cfg.vocabSize * cfg.hiddenSize + cfg.numLayers * perLayer + cfg.hiddenSize);
+/**
+ * The model's weights on the device. int8: one byte per value of the projections and the embedding
+ * plus a float32 scale per row; the norms stay float32.
+ */
+export function weightBytes(cfg: Gemma3Config, dtype: WeightDtype = 'float32'): number {
+  if (dtype === 'float32') {
+    const perLayer = sum(LAYER_WEIGHTS.map((n) => prod(layerWeightShape(cfg, n))));
+    return F32 * (cfg.vocabSize * cfg.hiddenSize + cfg.numLayers * perLayer + cfg.hiddenSize);
+  }
+  const projections = LAYER_WEIGHTS.filter(isProjectionWeight).map((n) => layerWeightShape(cfg, n));
+  const norms = sum(LAYER_WEIGHTS.filter((n) => !isProjectionWeight(n)).map((n) => prod(layerWeightShape(cfg, n))));
+  const perLayer = sum(projections.map(([out, inp]) => out * inp + F32 * out)) + F32 * norms;
+  return cfg.vocabSize * (cfg.hiddenSize + F32) + cfg.numLayers * perLayer + F32 * cfg.hiddenSize;
+}
+
+/** float32 bytes of one layer's projections: what a layer graph dequantizes (int8 weights). */
+export function dequantizedLayerBytes(cfg: Gemma3Config): number {
+  return F32 * sum(LAYER_WEIGHTS.filter(isProjectionWeight).map((n) => prod(layerWeightShape(cfg, n))));
+}
+
+/** float32 bytes of the largest projection: the layer forward holds one dequantized weight at a time. */
+export function dequantizedProjectionBytes(cfg: Gemma3Config): number {
+  return F32 * Math.max(...LAYER_WEIGHTS.filter(isProjectionWeight).map((n) => prod(layerWeightShape(cfg, n))));
+}
+
+/** float32 bytes of the largest vocab shard: what a head (loss chunk, logits, decode) dequantizes at a time (int8 weights). */
+export function dequantizedShardBytes(cfg: Gemma3Config, maxBindingBytes?: number): number {
+  return F32 * cfg.hiddenSize * Math.max(...shardsOf(cfg, maxBindingBytes).map((s) => s.end - s.start));
 }
 
 /** LoRA values of one layer: r x (in + out) per adapted projection. */
@@ -129,6 +157,19 @@ export function layerBackwardBytes(cfg: Gemma3Config, batch: number, seq: number
 }
 
 /**
+ * What 8-bit weights add to one loss-head chunk of n rows: its peak moves to the forward's last
+ * shard, where every shard's logits (n x V) are alive with that shard dequantized (S x H) and two
+ * n x H row states, when that exceeds the float32 peak (2 x n x S past the logits); 0 otherwise.
+ */
+export function dequantizedHeadBytes(cfg: Gemma3Config, chunk: number, maxBindingBytes?: number): number {
+  const shards = shardsOf(cfg, maxBindingBytes);
+  const largest = Math.max(...shards.map((s) => s.end - s.start));
+  const int8Peak = largest * cfg.hiddenSize + 2 * chunk * cfg.hiddenSize;
+  const floatPeak = 2 * chunk * largest + 3 * chunk + cfg.hiddenSize;
+  return F32 * Math.max(0, int8Peak - floatPeak);
+}
+
+/**
  * One loss-head chunk of n rows: every vocab shard's logits (n x V in all), then for the shard being
  * differentiated logits - logsumexp and its exponential (2 x n x largest shard), and row vectors.
  */
@@ -157,9 +198,12 @@ export function memoryTerms(cfg: Gemma3Config, shape: StepShape, choice: StepCho
   const accumulating = micro < shape.completions;
   const head = lossHeadRows(shape, choice);
   const types = new Set(cfg.layerTypes).size;
+  const int8 = (shape.weightDtype ?? 'float32') === 'int8';
   const largestLora = Math.max(0, ...shape.lora.modules.flatMap((m) => projectionShape(cfg, m).map((f) => f * shape.lora.r)));
   const terms: MemoryTerm[] = [
-    { key: 'weights', name: 'Weights (fp32)', group: 'model', bytes: weightBytes(cfg), how: 'vocab x hidden + layers x (projections + norms) + final norm, 4 bytes each' },
+    int8
+      ? { key: 'weights', name: 'Weights (int8)', group: 'model', bytes: weightBytes(cfg, 'int8'), how: 'vocab x hidden + layers x projections, 1 byte each, + a 4-byte scale per row; norms 4 bytes each' }
+      : { key: 'weights', name: 'Weights (fp32)', group: 'model', bytes: weightBytes(cfg), how: 'vocab x hidden + layers x (projections + norms) + final norm, 4 bytes each' },
     { key: 'lora', name: 'LoRA parameters', group: 'model', bytes: lora, how: `layers x r x (in + out) per adapted projection, r = ${shape.lora.r}` },
     { key: 'adam', name: 'Adam moments m, v', group: 'training', bytes: 2 * lora, how: '2 x LoRA' },
     { key: 'grads', name: 'LoRA gradients', group: 'training', bytes: (accumulating ? 2 : 1) * lora, how: accumulating ? 'running sum + one micro-batch' : '1 x LoRA' },
@@ -179,6 +223,20 @@ export function memoryTerms(cfg: Gemma3Config, shape: StepShape, choice: StepCho
     { key: 'loss_chunk', name: `Loss head, one chunk of ${head.chunk} rows`, group: 'training', bytes: lossChunkBytes(cfg, head.chunk, shape.maxBindingBytes), how: 'rows x vocab logits + 2 x rows x largest vocab shard' },
     { key: 'loss_rows', name: 'Loss head gradient rows', group: 'training', bytes: F32 * head.rows * h, how: `${head.rows} completion rows x hidden, until assembled` },
   ];
+  if (int8) {
+    // Each graph's float32 copies of 8-bit weights, dequantized where read (each session keeps its own buffers).
+    terms.push(
+      { key: 'dequant_forward', name: 'Layer forward: a dequantized projection', group: 'training', bytes: dequantizedProjectionBytes(cfg), how: 'the largest projection in fp32 (one weight at a time)' },
+      { key: 'dequant_backward', name: 'Layer backward: dequantized projections', group: 'training', bytes: dequantizedLayerBytes(cfg), how: "one layer's projections in fp32, kept from the recomputed forward to their VJP" },
+      {
+        key: 'dequant_head',
+        name: 'Loss head: a dequantized vocab shard',
+        group: 'training',
+        bytes: dequantizedHeadBytes(cfg, head.chunk, shape.maxBindingBytes),
+        how: 'the largest vocab shard x hidden in fp32 beside every logit, past the fp32 peak',
+      },
+    );
+  }
   const gen = shape.generation;
   if (gen) {
     const b = shape.completions;
@@ -194,6 +252,7 @@ export function memoryTerms(cfg: Gemma3Config, shape: StepShape, choice: StepCho
         bytes: Math.max(prefillBytes(cfg, b, prompt), decodeRunBytes(cfg, b)),
         how: `prefill of ${b} x ${prompt} tokens or a ${steps}-step decode run`,
       },
+      ...(int8 ? [{ key: 'dequant_decode', name: 'Prefill / decode: a dequantized vocab shard', group: 'generation' as const, bytes: dequantizedShardBytes(cfg, shape.maxBindingBytes), how: 'the head (and a layer projection, smaller) in fp32, one at a time' }] : []),
       { key: 'decode_inputs', name: 'Decode masks and RoPE rows', group: 'generation', bytes: F32 * types * (b * prompt * cacheLen + 2 * b * prompt * cfg.headDim + steps * b * (cacheLen + 2 * cfg.headDim)), how: 'prefill [B, 1, T, S] masks and tables, per-step rows of a run' },
     );
   }

@@ -11,6 +11,7 @@ import type { Gemma3Config } from './config';
 import type { LoraSpec } from './gemma3-layer';
 import { Gemma3Runner, loraKeyOf } from './gemma3-runner';
 import { LORA_MODULES, loraKey, type LoraAdapter } from './peft';
+import type { WeightDtype } from './weight-dtype';
 import type { TensorReader } from './safetensors';
 
 export interface ParityCases {
@@ -76,7 +77,7 @@ export interface ParityTensor {
 }
 
 /** Runs the model on the cases and returns the tensors under the fixture's key names. */
-export async function computeParityTensors(cfg: Gemma3Config, model: TensorReader, adapter: LoraAdapter, cases: ParityCases, backend: Backend): Promise<Map<string, ParityTensor>> {
+export async function computeParityTensors(cfg: Gemma3Config, model: TensorReader, adapter: LoraAdapter, cases: ParityCases, backend: Backend, options: { weightDtype?: WeightDtype } = {}): Promise<Map<string, ParityTensor>> {
   const spec = loraSpecOf(adapter);
   const layersAdapted = adapter.tensors.length;
   if (layersAdapted !== cfg.numLayers) throw new Error(`adapter covers ${layersAdapted} layers, the model has ${cfg.numLayers}`);
@@ -86,7 +87,7 @@ export async function computeParityTensors(cfg: Gemma3Config, model: TensorReade
     }
   }
   const store = await TensorStore.create(backend);
-  const runner = await Gemma3Runner.load(cfg, model, store, { lora: spec });
+  const runner = await Gemma3Runner.load(cfg, model, store, { lora: spec, weightDtype: options.weightDtype });
   try {
     adapter.tensors.forEach((mods, l) => {
       for (const m of LORA_MODULES) {

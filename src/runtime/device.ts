@@ -10,7 +10,19 @@ export { gpuMemory, onDeviceLost, webgpuDevice } from './gpu-device';
 /** onnxruntime's kernels may read whole vec4s: buffers are sized in multiples of 16 bytes. */
 const paddedSize = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
 
-export type TensorValues = Float32Array | Int32Array;
+export type TensorValues = Float32Array | Int32Array | Uint8Array;
+
+type StoredType = 'float32' | 'int32' | 'uint8';
+const typeOf = (values: TensorValues): StoredType => (values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'uint8' : 'float32');
+const elementBytes = (type: string) => (type === 'uint8' ? 1 : 4);
+
+/** writeBuffer copies whole 4-byte words: a byte array of another length is copied into one that is. */
+function wordAligned(values: TensorValues): TensorValues {
+  if (values.byteLength % 4 === 0) return values;
+  const padded = new Uint8Array(Math.ceil(values.byteLength / 4) * 4);
+  padded.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return padded;
+}
 
 /** Uploads and reads tensors for one backend. */
 export class TensorStore {
@@ -28,11 +40,13 @@ export class TensorStore {
     return this.device ? this.device.limits.maxStorageBufferBindingSize : 2 ** 31 - 1;
   }
 
+  /** A tensor of these values: float32, int32, or uint8 (8-bit weights). */
   upload(values: TensorValues, dims: readonly number[]): ort.Tensor {
-    const type = values instanceof Int32Array ? 'int32' : 'float32';
+    const type = typeOf(values);
     if (!this.device) return new ort.Tensor(type, values, [...dims]);
     const buffer = this.device.createBuffer({ size: paddedSize(values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    const aligned = wordAligned(values);
+    this.device.queue.writeBuffer(buffer, 0, aligned.buffer, aligned.byteOffset, aligned.byteLength);
     return this.wrap(buffer, type, dims);
   }
 
@@ -56,7 +70,8 @@ export class TensorStore {
       (t.data as TensorValues).set(values);
       return;
     }
-    this.device.queue.writeBuffer(t.gpuBuffer as GPUBuffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    const aligned = wordAligned(values);
+    this.device.queue.writeBuffer(t.gpuBuffer as GPUBuffer, 0, aligned.buffer, aligned.byteOffset, aligned.byteLength);
   }
 
   /** Copies src's values into dst (same size), on the device when there is one. */
@@ -67,7 +82,7 @@ export class TensorStore {
       return;
     }
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(src.gpuBuffer as GPUBuffer, 0, dst.gpuBuffer as GPUBuffer, 0, src.size * 4);
+    enc.copyBufferToBuffer(src.gpuBuffer as GPUBuffer, 0, dst.gpuBuffer as GPUBuffer, 0, Math.ceil((src.size * elementBytes(src.type)) / 4) * 4);
     this.device.queue.submit([enc.finish()]);
   }
 
@@ -79,21 +94,22 @@ export class TensorStore {
   read(t: ort.Tensor): Promise<TensorValues> {
     if (t.location === 'cpu' || t.location === 'cpu-pinned') {
       const d = t.data;
-      return Promise.resolve(d instanceof Int32Array || d instanceof Float32Array ? d.slice() : Float32Array.from(d as ArrayLike<number>));
+      return Promise.resolve(d instanceof Int32Array || d instanceof Float32Array || d instanceof Uint8Array ? d.slice() : Float32Array.from(d as ArrayLike<number>));
     }
     if (!this.device || t.location !== 'gpu-buffer') throw new Error(`read: a ${t.location} tensor`);
     const buffer = t.gpuBuffer as GPUBuffer;
-    const bytes = t.size * 4;
-    const staging = this.device.createBuffer({ size: paddedSize(bytes), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const type = t.type;
+    const bytes = t.size * elementBytes(type);
+    const words = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({ size: paddedSize(words), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, words);
     this.device.queue.submit([enc.finish()]);
-    const int = t.type === 'int32';
     return staging.mapAsync(GPUMapMode.READ).then(() => {
       const copy = staging.getMappedRange().slice(0, bytes);
       staging.unmap();
       staging.destroy();
-      return int ? new Int32Array(copy) : new Float32Array(copy);
+      return type === 'int32' ? new Int32Array(copy) : type === 'uint8' ? new Uint8Array(copy) : new Float32Array(copy);
     });
   }
 
@@ -101,7 +117,7 @@ export class TensorStore {
     return this.upload(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
   }
 
-  private wrap(buffer: GPUBuffer, type: 'float32' | 'int32', dims: readonly number[]): ort.Tensor {
+  private wrap(buffer: GPUBuffer, type: StoredType, dims: readonly number[]): ort.Tensor {
     const device = this.device!;
     return ort.Tensor.fromGpuBuffer(buffer, {
       dataType: type,
@@ -116,7 +132,7 @@ export class TensorStore {
         staging.unmap();
         staging.destroy();
         const n = dims.reduce((a, b) => a * b, 1);
-        return (type === 'int32' ? new Int32Array(bytes, 0, n) : new Float32Array(bytes, 0, n)) as never;
+        return (type === 'int32' ? new Int32Array(bytes, 0, n) : type === 'uint8' ? new Uint8Array(bytes, 0, n) : new Float32Array(bytes, 0, n)) as never;
       },
       dispose: () => buffer.destroy(),
     });

@@ -16,6 +16,7 @@ const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
   int32: 'int32',
   int64: 'int64',
   bool: 'bool',
+  uint8: 'uint8',
 };
 
 export interface GraphSessionOptions extends SessionOptions {

@@ -6,6 +6,7 @@ import { isTrainingMode } from '../hints/config';
 import type { Setup } from './run-request';
 import { SCALAR_SETTINGS, type SettingsForm } from './settings-form';
 import { LORA_MODULES } from '../model/peft';
+import { WEIGHT_DTYPES, type WeightDtype } from '../model/weight-dtype';
 import { WARMUP_FIELDS, type WarmupForm } from './warmup-form';
 
 export const SETUP_STORAGE_KEY = 'webgrpo.setup.v1';
@@ -82,6 +83,7 @@ export function parseStoredSetup(text: string | null, defaults: Setup): Setup {
   // Kept as typed (an invalid one shows its error again rather than vanishing).
   if (isString(raw.hubEndpoint)) out.hubEndpoint = raw.hubEndpoint;
   if (isString(raw.gpuMemoryBudget)) out.gpuMemoryBudget = raw.gpuMemoryBudget;
+  if (WEIGHT_DTYPES.includes(raw.weightDtype as WeightDtype)) out.weightDtype = raw.weightDtype as WeightDtype;
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { TrainingMode } from '../hints/config';
 import { DEFAULT_HUB_ENDPOINT, parseHubEndpoint } from '../model/hub-endpoint';
 import { ALL_REWARDS, PRESETS, type PresetName } from '../rewards/registry';
 import type { Backend } from '../runtime/ort';
+import type { WeightDtype } from '../model/weight-dtype';
 import { filesByName, missingModelFiles } from '../worker/model-folder';
 import type { DatasetSource, ModelSource, TrainingRequest } from '../worker/training-api';
 import { parseBudgetGiB } from './memory-view';
@@ -60,6 +61,8 @@ export interface Setup {
   hubEndpoint?: string;
   /** GPU memory budget in GiB, as typed ('': the default, 6 GiB). */
   gpuMemoryBudget?: string;
+  /** How the model's frozen weights sit on the GPU (absent: float32). */
+  weightDtype?: WeightDtype;
 }
 
 /** Every known reward, with a preset's picks enabled and weighted. */
@@ -165,6 +168,7 @@ export function buildTrainingRequest(setup: Setup, resumeFrom?: string): { reque
   if ('problem' in model || 'problem' in dataset || 'problem' in rewards || settingErrors.length) return { problems };
   const request: TrainingRequest = { model, dataset, config: settings.input, rewards, mode: setup.mode, backend: setup.backend };
   if ('bytes' in budget) request.gpuMemoryBudget = budget.bytes;
+  if (setup.weightDtype && setup.weightDtype !== 'float32') request.weightDtype = setup.weightDtype;
   if (warmup.input) request.warmup = warmup.input;
   if (resumeFrom !== undefined) request.resumeFrom = resumeFrom;
   return { request };

@@ -31,6 +31,7 @@ import { applyEvents, DEFAULT_LIMITS, INITIAL_TRAINING_STATE, isActive, stateFor
 import { readUpload } from './upload-columns';
 import { loadSetup, saveSetup, type SetupStorage } from './persist-setup';
 import type { LoraModuleName } from '../model/peft';
+import type { WeightDtype } from '../model/weight-dtype';
 import { applyChunk, columnsFor, INITIAL_PLAYGROUND, playgroundRequestOf, withOutputs, type PlaygroundAdapterFiles, type PlaygroundForm, type PlaygroundRow, type PlaygroundState } from './playground-form';
 
 export type GpuState =
@@ -99,6 +100,8 @@ interface SetupSlice {
   setBackend(backend: Backend): void;
   /** The GPU memory budget in GiB, as typed ('' for the default). */
   setGpuMemoryBudget(text: string): void;
+  /** How the model's frozen weights sit on the GPU (float32, or int8 for a quarter of the memory). */
+  setWeightDtype(dtype: WeightDtype): void;
   memoryPlan: PlanCheck;
   /** Asks the engine for the plan a run with this setup would take (or why none fits the budget). */
   checkMemoryPlan(): Promise<void>;
@@ -404,6 +407,10 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         updateSetup({ gpuMemoryBudget: text });
       },
 
+      setWeightDtype(weightDtype) {
+        updateSetup({ weightDtype });
+      },
+
       memoryPlan: { phase: 'idle' },
 
       async checkMemoryPlan() {
@@ -415,7 +422,7 @@ export function createAppStore(engineIn: EngineApi | DashboardEngine, deps: Stor
         if ('problem' in model || 'problem' in budget || problems.length) return set({ memoryPlan: { phase: 'failed', error: problems.join('; ') } });
         set({ memoryPlan: { phase: 'checking' } });
         try {
-          const report = await engine.memoryPlan({ model, config: settings.input, backend: setup.backend, gpuMemoryBudget: budget.bytes });
+          const report = await engine.memoryPlan({ model, config: settings.input, backend: setup.backend, gpuMemoryBudget: budget.bytes, weightDtype: setup.weightDtype ?? 'float32' });
           if (get().setup === setup) set({ memoryPlan: { phase: 'known', report } }); // else the setup changed meanwhile
         } catch (e) {
           if (get().setup === setup) set({ memoryPlan: e instanceof EngineMethodMissingError ? { phase: 'unsupported' } : { phase: 'failed', error: explain(e) } });

@@ -31,6 +31,7 @@ import { RewardRegistry, rewardByName } from '../rewards/registry';
 import { gpuMemory, TensorStore } from '../runtime/device';
 import type { Gemma3Config } from '../model/config';
 import { DEFAULT_GPU_MEMORY_BUDGET, formatGiB, MemoryBudgetError, type MemoryPlan } from '../model/memory-plan';
+import { WEIGHT_DTYPES, type WeightDtype } from '../model/weight-dtype';
 import { planGrpoStep, withPlan } from '../grpo/memory-budget';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
@@ -46,8 +47,13 @@ import type { CheckpointInfo, DatasetSource, ExportedAdapter, ExportedModel, Exp
 const STEPS_PER_RUN: Record<string, number> = { webgpu: 8, wasm: 16 };
 
 /** The fastest memory plan of a run within its budget; throws MemoryBudgetError when none fits. */
-function runPlan(model: Gemma3Config, config: GRPOConfig, request: Pick<TrainingRequest, 'backend' | 'gpuMemoryBudget'>): MemoryPlan {
-  return planGrpoStep(model, config, request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET, STEPS_PER_RUN[request.backend] ?? 8);
+function runPlan(model: Gemma3Config, config: GRPOConfig, request: Pick<TrainingRequest, 'backend' | 'gpuMemoryBudget' | 'weightDtype'>): MemoryPlan {
+  return planGrpoStep(model, config, request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET, STEPS_PER_RUN[request.backend] ?? 8, request.weightDtype ?? 'float32');
+}
+
+/** Why a request's weightDtype cannot be used; null when it can (absent: float32). */
+function weightDtypeProblem(dtype: unknown): string | null {
+  return dtype === undefined || WEIGHT_DTYPES.includes(dtype as WeightDtype) ? null : `weightDtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`;
 }
 
 export interface TrainerEnvironment {
@@ -132,6 +138,8 @@ export function checkRequest(request: TrainingRequest, env: Pick<TrainerEnvironm
   }
   const budget = request.gpuMemoryBudget;
   if (budget !== undefined && !(typeof budget === 'number' && Number.isFinite(budget) && budget > 0)) problems.push(`gpuMemoryBudget must be a positive number of bytes, got ${JSON.stringify(budget)}`);
+  const dtypeProblem = weightDtypeProblem(request.weightDtype);
+  if (dtypeProblem) problems.push(dtypeProblem);
   if (!isTrainingMode(request.mode)) problems.push(`mode must be 'lora', 'hints' or 'both', got ${JSON.stringify(request.mode)}`);
   if (request.backend !== 'webgpu' && request.backend !== 'wasm') problems.push(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(request.backend)}`);
   else if (request.backend === 'webgpu' && !env.hasWebGPU()) problems.push('backend webgpu: WebGPU is not available here (use a browser with WebGPU, or the wasm backend)');
@@ -274,7 +282,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
         });
       }
       const store = await TensorStore.create(request.backend);
-      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter), chunkRows: plan.chunkRows }, (done, total) =>
+      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter), chunkRows: plan.chunkRows, weightDtype: request.weightDtype ?? 'float32' }, (done, total) =>
         emit({ type: 'progress', label: `loading ${model.modelId} onto ${request.backend}`, done, total, unit: 'tensors' }),
       );
       if (resume) restoreLora(runner, resume);
@@ -567,6 +575,8 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
     const problems = [...v.errors];
     const budget = request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET;
     if (!(typeof budget === 'number' && Number.isFinite(budget) && budget > 0)) problems.push(`gpuMemoryBudget must be a positive number of bytes, got ${JSON.stringify(budget)}`);
+    const dtypeProblem = weightDtypeProblem(request.weightDtype);
+    if (dtypeProblem) problems.push(dtypeProblem);
     if (problems.length) throw new RequestError(problems);
     const model = await this.env.modelConfig(request.model);
     try {

@@ -8,6 +8,7 @@ import type { TrainingMode } from '../hints/config';
 import type { Backend } from '../runtime/ort';
 import type { MemoryPlan } from '../model/memory-plan';
 import type { CheckpointInfo, EvalRecord, GroupRecord, HintRecord, MetricsRow, ProgressEvent, TrainingEvent, TrainingPhase } from '../common/records';
+import type { WeightDtype } from '../model/weight-dtype';
 
 export type { MetricsRow, TrainingMode };
 // The run's records live below every folder that uses them; the contract carries them.
@@ -64,10 +65,16 @@ export interface TrainingRequest {
    * is refused before anything is downloaded when even the smallest plan does not fit.
    */
   gpuMemoryBudget?: number;
+  /**
+   * How the model's frozen weights are stored on the GPU (default 'float32'). 'int8': the
+   * projections and the embedding in 8 bits (a float32 scale per row), dequantized inside each
+   * step graph: about a quarter of the weights' memory, for LoRA runs (the plan counts it).
+   */
+  weightDtype?: WeightDtype;
 }
 
-/** What memoryPlan is asked about: a run's model, settings, backend and budget. */
-export type MemoryPlanRequest = Pick<TrainingRequest, 'model' | 'config' | 'backend' | 'gpuMemoryBudget'>;
+/** What memoryPlan is asked about: a run's model, settings, backend, budget and weight storage. */
+export type MemoryPlanRequest = Pick<TrainingRequest, 'model' | 'config' | 'backend' | 'gpuMemoryBudget' | 'weightDtype'>;
 
 /** The memory plan of a request: the plan the run would take, or why none fits. */
 export interface MemoryPlanReport {

@@ -5,12 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildAdamWGraph } from '../../../src/graph/adamw';
+import type { Tensor } from '../../../src/graph/graph';
 import * as op from '../../../src/graph/ops';
 import { gemma3_1bConfig, type Gemma3Config } from '../../../src/model/config';
 import { buildDecodeGraph, buildEmbedGraph, buildLayerGraph, buildLossChunkGraph, vocabShards } from '../../../src/model/gemma3-graphs';
 import {
   choosePlan,
   decodeRunBytes,
+  dequantizedHeadBytes,
+  dequantizedLayerBytes,
+  dequantizedProjectionBytes,
+  dequantizedShardBytes,
   embedGraphBytes,
   GiB,
   layerBackwardBytes,
@@ -117,6 +122,77 @@ describe('memory plan terms = graph liveness', () => {
     let lora = 0;
     for (const m of LORA_MODULES) lora += 16 * (projectionShape(ONE_B, m)[0] + projectionShape(ONE_B, m)[1]);
     expect(loraBytes(ONE_B, { r: 16, modules: LORA_MODULES })).toBe(4 * 26 * lora);
+  });
+});
+
+describe('int8 weights: planned terms = graph liveness', () => {
+  const lora = loraSpec(16, LORA_MODULES);
+  const MiB = 2 ** 20;
+
+  it('weights: one byte per projection and embedding value, a float32 scale per row, float32 norms', () => {
+    // 1B: 999,885,952 parameters, of which the norms are 26 x (4 x 1152 + 2 x 256) + 1152 = 134,272.
+    const norms = 26 * (4 * 1152 + 2 * 256) + 1152;
+    // Rows with a scale: the vocabulary and, per layer, q 1024 + k 256 + v 256 + o 1152 + gate 6912 + up 6912 + down 1152.
+    const rows = 262_144 + 26 * (1024 + 256 + 256 + 1152 + 6912 + 6912 + 1152);
+    expect(weightBytes(ONE_B, 'int8')).toBe(999_885_952 - norms + 4 * rows + 4 * norms);
+    expect(weightBytes(ONE_B, 'int8') / weightBytes(ONE_B)).toBeLessThan(0.26);
+  });
+
+  for (const [name, cfg, b, t] of [['1B, 8 x 512', ONE_B, 8, 512], ['1B, 1 x 1024', ONE_B, 1, 1024], ['1B, 2 x 64', ONE_B, 2, 64], ['reduced, 2 x 64', SMALL, 2, 64]] as const) {
+    it(`layer graphs hold their dequantized projections: ${name}`, () => {
+      const extra = (mode: 'forward' | 'backward') => internal(graphMemory(buildLayerGraph(cfg, lora, b, t, mode, 'lora', 'int8'))) - internal(graphMemory(buildLayerGraph(cfg, lora, b, t, mode)));
+      // Forward: one weight dequantized at a time (at most the largest projection on top of the fp32 peak).
+      const fwd = extra('forward');
+      expect(fwd).toBeGreaterThanOrEqual(0);
+      expect(fwd).toBeLessThanOrEqual(dequantizedProjectionBytes(cfg));
+      // Backward: the projections live from the recomputed forward to their VJP; at the peak all but at most one.
+      const bwd = extra('backward');
+      expect(bwd).toBeLessThanOrEqual(dequantizedLayerBytes(cfg));
+      expect(bwd).toBeGreaterThanOrEqual(dequantizedLayerBytes(cfg) - dequantizedProjectionBytes(cfg) - 1);
+    });
+  }
+
+  for (const [name, cfg] of [['1B (3 vocab shards)', ONE_B], ['reduced (1 shard)', SMALL]] as const) {
+    it(`embed gathers 8-bit rows (nothing dequantized beyond them); loss chunk holds one dequantized shard: ${name}`, () => {
+      const shards = shardsOf(cfg);
+      const embed = (dtype: 'float32' | 'int8') => internal(graphMemory(buildEmbedGraph(cfg, 8, 512, shards, dtype)));
+      close(embedGraphBytes(cfg, 8 * 512), embed('int8'), 1e-3);
+      for (const rows of [512, 96, 32]) {
+        const o = { batch: 8, seq: 512, rows, perTokenInputs: ['w'], objective: (l: Tensor, x: Record<string, Tensor>) => op.neg(op.reduceSum(op.mul(l, x.w), [0])), withGradient: true };
+        const int8 = internal(graphMemory(buildLossChunkGraph(cfg, shards, { ...o, weightDtype: 'int8' })));
+        close(lossChunkBytes(cfg, rows) + dequantizedHeadBytes(cfg, rows), int8, 1e-3);
+      }
+    });
+  }
+
+  it('prefill and a decode run: the dequantized vocab shards, made before the final norm (1B widths, 2 layers)', () => {
+    // In build order every shard's float32 copy is made before the step's final norm (so that
+    // onnxruntime runs each just before its product: tests/webgpu/quantized-weights.test.ts measures
+    // one shard at a time there); the plan counts one shard, the build-order liveness all of them.
+    const cfg = shrunk({ numLayers: 2 });
+    const shards = shardsOf(cfg);
+    const sampling = { kind: 'sample', topK: 0, topP: 1 } as const;
+    for (const [b, seq] of [[8, 64], [2, 32]]) {
+      const cacheLen = seq + 64;
+      const prefill = internal(graphMemory(buildDecodeGraph(cfg, { batch: b, seq, cacheLen, lora, shards, sampling, weightDtype: 'int8' })));
+      const decode = internal(graphMemory(buildDecodeGraph(cfg, { batch: b, seq: 1, cacheLen, lora, shards, sampling, steps: 8, cacheWrite: 'host', weightDtype: 'int8' })));
+      for (const [live, fp32] of [[prefill, prefillBytes(cfg, b, seq)], [decode, decodeRunBytes(cfg, b)]]) {
+        expect(live).toBeLessThanOrEqual(fp32 + shards.length * dequantizedShardBytes(cfg));
+        expect(live - fp32).toBeGreaterThan(0.85 * dequantizedShardBytes(cfg));
+      }
+    }
+    expect(dequantizedShardBytes(ONE_B) / MiB).toBeCloseTo(384, 0);
+  });
+
+  it('the 1B 8 x 512 step fits 4 GiB with int8 weights (not with fp32), and the terms are there', () => {
+    const shape: StepShape = { completions: 8, seq: 512, lossRowsPerSequence: 256, lora: { r: 16, modules: LORA_MODULES }, generation: { promptLength: 64, newTokens: 256, stepsPerRun: 8 } };
+    const int8 = choosePlan(ONE_B, { ...shape, weightDtype: 'int8' }, 4 * GiB);
+    expect(int8.total).toBeLessThanOrEqual(4 * GiB);
+    expect(int8.microBatch * int8.accumulationSteps).toBe(8);
+    expect(int8.terms.map((t) => t.key)).toEqual(expect.arrayContaining(['dequant_forward', 'dequant_backward', 'dequant_head', 'dequant_decode']));
+    expect(int8.terms.find((t) => t.key === 'weights')!.bytes).toBe(weightBytes(ONE_B, 'int8'));
+    expect(() => choosePlan(ONE_B, shape, 4 * GiB)).toThrow(MemoryBudgetError);
+    expect(planFor(ONE_B, shape, { microBatch: 8, chunkRows: 512 }, 4 * GiB).terms.some((t) => t.key.startsWith('dequant'))).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryTerms } from '../../../src/model/memory-plan';
+import { memoryTerms, weightBytes } from '../../../src/model/memory-plan';
 import type { DashboardEvent } from '../../../src/worker/dashboard-api';
 import { nodeTrainerEnvironment } from '../../../src/worker/trainer-env-node';
 import { TrainerService, type TrainerEnvironment } from '../../../src/worker/trainer-service';
@@ -85,6 +85,35 @@ describe('TrainerService and the GPU memory budget', () => {
     expect(warning && 'message' in warning && warning.message).toMatch(/per_device_train_batch_size 2 x gradient_accumulation_steps 2 \(asked 4 x 1\)/);
     await service.release();
   }, 600_000);
+
+  it('int8 weights: planned with the 8-bit weights term, loaded into the runner as 8-bit; a bad weightDtype is refused', async () => {
+    const service = new TrainerService(env);
+    const fp32 = (await service.memoryPlan(request())).plan!;
+    const int8 = (await service.memoryPlan(request({ weightDtype: 'int8' }))).plan!;
+    expect(int8.terms.find((t) => t.key === 'weights')!.name).toBe('Weights (int8)');
+    const cfg = await env.modelConfig({ kind: 'bundled-tiny' });
+    expect(int8.terms.find((t) => t.key === 'weights')!.bytes).toBe(weightBytes(cfg, 'int8'));
+    expect(fp32.terms.find((t) => t.key === 'weights')!.bytes).toBe(weightBytes(cfg));
+    // (At hidden 16 the in-graph float32 copies outweigh what 8 bits save; the 1B case is in memory-plan.test.ts.)
+    expect(int8.terms.map((t) => t.key)).toEqual(expect.arrayContaining(['dequant_backward', 'dequant_head', 'dequant_decode']));
+    await expect(service.memoryPlan(request({ weightDtype: 'int4' as never }))).rejects.toThrow(/weightDtype must be one of float32, int8, got "int4"/);
+    const events: DashboardEvent[] = [];
+    const outcome = await service.train(request({ weightDtype: 'int8' }), (e) => events.push(e));
+    expect(outcome.status).toBe('finished');
+    // The run's model stays loaded (for the playground): its weights are the 8-bit ones.
+    const runner = (service as unknown as { run: { runner: { weights: Map<string, { type: string }> } } }).run.runner;
+    expect(runner.weights.get('embed.0')!.type).toBe('uint8');
+    expect(runner.weights.get('model.layers.0.mlp.down_proj.weight')!.type).toBe('uint8');
+    await service.release();
+  }, 600_000);
+
+  it('the CLI refuses a bad --weight-dtype', async () => {
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'scripts/train.ts', '--weight-dtype', 'int4'], (err, _o, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--weight-dtype must be one of float32, int8, got "int4"/);
+  }, 60_000);
 
   it('the CLI refuses a bad --gpu-memory-budget', async () => {
     const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {

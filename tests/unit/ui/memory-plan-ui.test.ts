@@ -2,6 +2,8 @@
  * The dashboard's GPU memory pieces: the budget field, the plan as shown (summary and terms), the
  * memory-in-use line, and the store calls behind the Settings panel's plan and the GPU panel.
  */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { gemma3_1bConfig } from '../../../src/model/config';
 import { GiB, MemoryBudgetError, choosePlan, planFor, type StepShape } from '../../../src/model/memory-plan';
@@ -9,7 +11,9 @@ import { LORA_MODULES } from '../../../src/model/peft';
 import { memoryUseView, parseBudgetGiB, planRows, planSummary } from '../../../src/ui/memory-view';
 import { loadSetup, saveSetup } from '../../../src/ui/persist-setup';
 import { buildTrainingRequest } from '../../../src/ui/run-request';
+import { MemoryPlanSettings } from '../../../src/ui/setup/MemoryPlanSettings';
 import { createAppStore, INITIAL_SETUP } from '../../../src/ui/store';
+import { AppStoreProvider } from '../../../src/ui/store-context';
 import type { DashboardEngine } from '../../../src/worker/engine-client';
 import type { MemoryPlanReport, MemoryPlanRequest } from '../../../src/worker/training-api';
 
@@ -49,6 +53,20 @@ describe('the budget in the setup', () => {
     expect('problems' in bad && bad.problems.settings).toEqual([expect.stringMatching(/GPU memory budget must be a positive number of GiB, got 'lots'/)]);
   });
 
+  it('the weight dtype goes into the training request (int8 only when chosen) and survives a reload; a stored unknown one is dropped', () => {
+    const setup = { ...INITIAL_SETUP, model: { kind: 'bundled-tiny' } as const, dataset: { kind: 'sample' } as const };
+    const plain = buildTrainingRequest(setup);
+    expect('request' in plain && plain.request.weightDtype).toBeUndefined();
+    const int8 = buildTrainingRequest({ ...setup, weightDtype: 'int8' });
+    expect('request' in int8 && int8.request.weightDtype).toBe('int8');
+    const items = new Map<string, string>();
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    saveSetup(storage, { ...INITIAL_SETUP, weightDtype: 'int8' });
+    expect(loadSetup(storage, INITIAL_SETUP).weightDtype).toBe('int8');
+    saveSetup(storage, { ...INITIAL_SETUP, weightDtype: 'int4' as never });
+    expect(loadSetup(storage, INITIAL_SETUP).weightDtype).toBeUndefined();
+  });
+
   it('survives a reload', () => {
     const items = new Map<string, string>();
     const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
@@ -72,7 +90,7 @@ describe('store: plan and memory in use', () => {
         const budget = request.gpuMemoryBudget!;
         const completions = request.config.per_device_train_batch_size! * (request.config.gradient_accumulation_steps ?? 1);
         try {
-          return { budget, plan: choosePlan(gemma3_1bConfig(), { ...shape, completions }, budget, request.config.per_device_train_batch_size), refusal: null, smallest: null };
+          return { budget, plan: choosePlan(gemma3_1bConfig(), { ...shape, completions, weightDtype: request.weightDtype }, budget, request.config.per_device_train_batch_size), refusal: null, smallest: null };
         } catch (err) {
           if (!(err instanceof MemoryBudgetError)) throw err;
           return { budget, plan: null, refusal: err.message, smallest: err.smallest };
@@ -98,6 +116,30 @@ describe('store: plan and memory in use', () => {
     await store.getState().checkMemoryPlan();
     const refused = store.getState().memoryPlan;
     expect(refused.phase === 'known' && refused.report.refusal).toMatch(/GPU memory budget 3\.00 GiB is too small/);
+  });
+
+  it('plans with the chosen weight dtype, and choosing one clears the plan shown', async () => {
+    const f = engine();
+    const store = createAppStore(f.e);
+    store.getState().setModel({ kind: 'hub', repo: 'unsloth/gemma-3-1b-it', token: '' });
+    await store.getState().checkMemoryPlan();
+    expect(f.asked[0].weightDtype).toBe('float32');
+    store.getState().setWeightDtype('int8');
+    expect(store.getState().memoryPlan).toEqual({ phase: 'idle' });
+    await store.getState().checkMemoryPlan();
+    expect(f.asked[1].weightDtype).toBe('int8');
+    const check = store.getState().memoryPlan;
+    expect(check.phase === 'known' && check.report.plan?.terms.find((t) => t.key === 'weights')?.name).toBe('Weights (int8)');
+  });
+
+  it('the Settings panel shows the weight dtype chosen, labelled and explained', () => {
+    const store = createAppStore(engine().e);
+    // Server rendering reads getInitialState: point it at the current state.
+    const html = () => renderToStaticMarkup(createElement(AppStoreProvider, { store: { ...store, getInitialState: store.getState }, children: createElement(MemoryPlanSettings) }));
+    expect(html()).toMatch(/<label for="weight-dtype"[^>]*>Frozen weights<\/label><select id="weight-dtype" aria-describedby="weight-dtype-help"[^>]*>/);
+    expect(html()).toMatch(/<option value="float32" selected="">float32<\/option><option value="int8">/);
+    store.getState().setWeightDtype('int8');
+    expect(html()).toMatch(/<option value="int8" selected="">int8 \(8 bits per weight\)<\/option>/);
   });
 
   it('refuses a bad budget without asking the engine, and drops a plan for a setup that changed meanwhile', async () => {
