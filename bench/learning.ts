@@ -4,11 +4,14 @@
  *
  *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--eval-size 400] [--train-size N] [--out docs/learning] [--config JSON]
  *   npx tsx bench/learning.ts report [--out docs/learning]
+ *   npx tsx bench/learning.ts pass-at-k [--k 8] [--temperature 0.7] [--eval-size 200]
  *
  * One `run` is one (mode, seed): it measures the model before (greedy and sampled at temperature
  * 1), runs GRPO with the app's trainer (the CLI's defaults, TRL names), evaluates greedily along
  * the way for the learning curve, measures again after, and writes <out>/<mode>-seed<N>.json.
  * Mode 'frozen' measures the untouched model the same way (same prompts, same sampling seeds).
+ * `pass-at-k` measures the untouched model's pass@1..k on the same questions (k samples each at a
+ * temperature, unbiased estimator): how much of what it can sample GRPO could make its first answer.
  * Runs are separate processes so that they can go in parallel; `report` gathers them into the
  * table and the curves (docs/BENCHMARKS.md, "Learning").
  *
@@ -215,6 +218,41 @@ async function run(flags: Map<string, string>): Promise<void> {
   await runner.release();
 }
 
+/** Unbiased pass@j from n samples of which c are right (Chen et al. 2021): 1 - C(n-c, j) / C(n, j). */
+function passAt(n: number, c: number, j: number): number {
+  if (n - c < j) return 1;
+  let miss = 1;
+  for (let i = n - c + 1; i <= n; i++) miss *= 1 - j / i;
+  return 1 - miss;
+}
+
+async function passAtK(flags: Map<string, string>): Promise<void> {
+  const k = Number(flags.get('k') ?? 8);
+  const temperature = Number(flags.get('temperature') ?? 0.7);
+  const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${flags.get('k')}`);
+  if (!(temperature > 0)) throw new Error(`--temperature must be positive, got ${flags.get('temperature')}`);
+  const modelDir = path.resolve(flags.get('model') ?? path.join('public', DEMO_MODEL_PATH));
+  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
+  await executor.warmUp();
+  const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
+  const data = await datasets(modelDir, evalSize);
+  const runner = await Gemma3Runner.load(model.config, model.weights, await TensorStore.create('wasm'), { lora: { modules: {} } });
+  const generator = new Generator(runner);
+  const right = new Map<string, number>(data.evalSet.map((e) => [e.id, 0]));
+  for (let s = 0; s < k; s++) {
+    const r = await evaluatePolicy({ generator, tokenizer: model.tokenizer, examples: data.evalSet, executor, step: 0, maxPromptLength: 256, maxNewTokens: MAX_NEW_TOKENS, batchSize: 16, sampling: { temperature, topK: 0, topP: 1, seed: 1000 + s } });
+    for (const x of r.examples) if (x.equivalent) right.set(x.id, right.get(x.id)! + 1);
+    console.log(`sample ${s + 1}/${k}: ${pct(r.record.execution_accuracy)} right`);
+  }
+  const counts = [...right.values()];
+  const line = Array.from({ length: k }, (_, j) => `pass@${j + 1} ${pct(counts.reduce((a, c) => a + passAt(k, c, j + 1), 0) / counts.length)}`);
+  console.log(`${data.evalSet.length} held-out questions, ${k} samples each at temperature ${temperature}: ${line.join(', ')}`);
+  executor.close();
+  await generator.release();
+  await runner.release();
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const meanStd = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -240,7 +278,7 @@ async function report(flags: Map<string, string>): Promise<void> {
 }
 
 const { command, flags } = args(process.argv.slice(2));
-(command === 'run' ? run(flags) : command === 'report' ? report(flags) : Promise.reject(new Error('usage: bench/learning.ts run --mode M --seed N [--steps S] | report'))).then(
+(command === 'run' ? run(flags) : command === 'report' ? report(flags) : command === 'pass-at-k' ? passAtK(flags) : Promise.reject(new Error('usage: bench/learning.ts run --mode M --seed N [--steps S] | report | pass-at-k [--k 8] [--temperature 0.7]'))).then(
   () => process.exit(0),
   (e) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
