@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** 2 prompts × 8 completions per step on a 12-question synthetic corpus (10 to train on), 40 steps. */
+/** The demo preset (4 prompts × 8 completions per step) on a 12-question synthetic corpus (10 to train on), 40 steps. */
 const SETTINGS = {
   learning_rate: '0.003',
   lr_scheduler_type: 'constant',
@@ -50,7 +50,7 @@ export const tests = [
         else await control.fill(value);
       }
       if (await page.getByTestId('warmup-enabled').isChecked()) await page.getByTestId('warmup-enabled').uncheck();
-      assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 2 prompts × 8 completions = 16; 40 steps/);
+      assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 4 prompts × 8 completions = 32; 40 steps/);
 
       const started = Date.now();
       await page.getByTestId('train').click();
