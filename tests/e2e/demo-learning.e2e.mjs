@@ -9,8 +9,15 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** The demo preset (4 prompts × 8 completions per step) on a 12-question synthetic corpus (10 to train on), 40 steps. */
+/**
+ * 2 prompts × 8 completions per step at temperature 1 on a 12-question synthetic corpus (10 to train
+ * on), 40 steps. At the preset's 4 prompts and temperature 0.7 the same run rises far less (mean
+ * reward 5.04 -> 5.63): its samples stay near the greedy answer and on these few questions rarely
+ * hold a right query; temperature 1 explores, so a short run shows the learning (4.77 -> 6.88).
+ */
 const SETTINGS = {
+  per_device_train_batch_size: '16',
+  temperature: '1',
   learning_rate: '0.003',
   lr_scheduler_type: 'constant',
   warmup_ratio: '0',
@@ -50,7 +57,7 @@ export const tests = [
         else await control.fill(value);
       }
       if (await page.getByTestId('warmup-enabled').isChecked()) await page.getByTestId('warmup-enabled').uncheck();
-      assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 4 prompts × 8 completions = 32; 40 steps/);
+      assert.match(await page.getByTestId('settings-status').innerText(), /Each step: 2 prompts × 8 completions = 16; 40 steps/);
 
       const started = Date.now();
       await page.getByTestId('train').click();
