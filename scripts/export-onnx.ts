@@ -10,6 +10,7 @@
  * Bad input (missing files, an adapter for another base) exits with status 2.
  */
 import path from 'node:path';
+import { mibProgress } from './lib/progress';
 import { runCli } from './lib/run-cli';
 import { Gemma3ConfigError } from '../src/model/config';
 import { MergeError } from '../src/model/merge';
@@ -57,7 +58,6 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  let last = 0;
   const adapter = args.adapter ? await readAdapterFolder(args.adapter) : null;
   const result = await exportOnnxFolder({
     modelDir: args.model,
@@ -65,11 +65,7 @@ async function main(): Promise<number> {
     outDir: args.out,
     dtype: args.dtype,
     external: args.external,
-    onProgress: (p) => {
-      if (Date.now() - last < 1000 && p.done < p.total) return;
-      last = Date.now();
-      process.stderr.write(`\rweights: ${(p.done / 2 ** 20).toFixed(1)} / ${(p.total / 2 ** 20).toFixed(1)} MiB`);
-    },
+    onProgress: mibProgress('weights'),
   });
   process.stderr.write('\n');
   console.log(`wrote ${path.resolve(args.out)}: ${result.files.join(', ')} (${(result.bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -10,6 +10,7 @@
  * the tokenizer files. Bad input (missing files, an adapter for another base) exits with status 2.
  */
 import path from 'node:path';
+import { mibProgress } from './lib/progress';
 import { runCli } from './lib/run-cli';
 import { MergeError } from '../src/model/merge';
 import { mergeAdapterFolders } from '../src/model/merge-node';
@@ -40,12 +41,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  let last = 0;
-  const result = await mergeAdapterFolders(args.model, args.adapter, args.out, (p) => {
-    if (Date.now() - last < 1000 && p.done < p.total) return;
-    last = Date.now();
-    process.stderr.write(`\rmerging: ${(p.done / 2 ** 20).toFixed(1)} / ${(p.total / 2 ** 20).toFixed(1)} MiB`);
-  });
+  const result = await mergeAdapterFolders(args.model, args.adapter, args.out, mibProgress('merging'));
   process.stderr.write('\n');
   console.log(`wrote ${path.resolve(args.out)}: ${result.files.join(', ')} (model.safetensors ${(result.weightBytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
