@@ -8,10 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGemma3Config, type Gemma3Config } from '../../../src/model/config';
+import { applyAdapter } from '../../../src/grpo/export';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { planMerge, writeMergedWeights } from '../../../src/model/merge';
 import { loraSpecOf } from '../../../src/model/parity';
-import { createLoraAdapter, LORA_MODULES, type LoraAdapter } from '../../../src/model/peft';
+import { createLoraAdapter, type LoraAdapter } from '../../../src/model/peft';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors, type TensorReader } from '../../../src/model/safetensors';
 import { openFileSource } from '../../../src/model/storage-node';
 import { ensureTinyModel } from '../../../src/model/tiny-model-node';
@@ -42,13 +43,7 @@ async function asFloat32(reader: TensorReader): Promise<SafetensorsReader> {
 async function logits(cfg: Gemma3Config, weights: TensorReader, adapter: LoraAdapter | null): Promise<Float32Array> {
   const runner = await Gemma3Runner.load(cfg, weights, await TensorStore.create('wasm'), { lora: adapter ? loraSpecOf(adapter) : { modules: {} } });
   try {
-    adapter?.tensors.forEach((mods, l) => {
-      for (const m of LORA_MODULES) {
-        if (!mods[m]) continue;
-        runner.setLora(l, m, 'A', mods[m]!.A);
-        runner.setLora(l, m, 'B', mods[m]!.B);
-      }
-    });
+    if (adapter) applyAdapter(runner, adapter);
     const inputIds = [[2, 818, 5279, 529, 7001, 236761, 107, 9], [2, 3041, 11, 4000, 262, 17, 18, 19]];
     return await runner.logits({ inputIds, attentionMask: inputIds.map((r) => r.map(() => 1)) }, adapter ? 1 : 0);
   } finally {

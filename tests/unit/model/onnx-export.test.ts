@@ -16,6 +16,7 @@ import { generateSyntheticCorpus } from '../../../src/dataset';
 import { Generator } from '../../../src/generate/generator';
 import { renderPrompt } from '../../../src/grpo/trainer-prompts';
 import { Rng } from '../../../src/common/rng';
+import { applyAdapter } from '../../../src/grpo/export';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { openModelFolder, readAdapterFolder, writeMergedFolder } from '../../../src/model/merge-node';
 import { exportOnnxFolder } from '../../../src/model/onnx-export-node';
@@ -38,13 +39,7 @@ async function ourGreedy(modelDir: string, adapter: LoraAdapter | null, prompts:
   const { config, weights } = await openModelFolder(modelDir);
   const runner = await Gemma3Runner.load(config, weights, await TensorStore.create('wasm'), { lora: adapter ? loraSpecOf(adapter) : { modules: {} } });
   try {
-    adapter?.tensors.forEach((mods, l) => {
-      for (const m of LORA_MODULES) {
-        if (!mods[m]) continue;
-        runner.setLora(l, m, 'A', mods[m]!.A);
-        runner.setLora(l, m, 'B', mods[m]!.B);
-      }
-    });
+    if (adapter) applyAdapter(runner, adapter);
     const gen = new Generator(runner);
     const run = async (ps: number[][]) =>
       (await gen.generate(ps, { maxNewTokens: NEW_TOKENS, temperature: 0, topK: 0, topP: 1, stopTokenIds: stop }, Rng.fromSeed(1, 'onnx-export-test'))).completions;

@@ -12,10 +12,11 @@ import { splitExamples } from '../../../src/dataset/split';
 import type { DatasetExample } from '../../../src/dataset/types';
 import { validateRows } from '../../../src/dataset/validate';
 import { validateConfig, type GRPOConfig, type GRPOConfigInput } from '../../../src/grpo/config';
+import { applyAdapter } from '../../../src/grpo/export';
 import { Rng } from '../../../src/common/rng';
 import { Gemma3Runner } from '../../../src/model/gemma3-runner';
 import { loraSpecOf } from '../../../src/model/parity';
-import { createLoraAdapter, LORA_MODULES, type LoraAdapter } from '../../../src/model/peft';
+import { createLoraAdapter, type LoraAdapter } from '../../../src/model/peft';
 import { MemoryByteSource, SafetensorsReader } from '../../../src/model/safetensors';
 import { tinyModelConfig, tinyModelSafetensors } from '../../../src/model/tiny-model';
 import { Gemma3Tokenizer } from '../../../src/model/tokenizer';
@@ -45,13 +46,7 @@ export async function tinyRunner(backend: Backend, config: Pick<GRPOConfig, 'lor
   const rng = Rng.fromSeed(config.seed, 'lora-init');
   const a = adapter ?? createLoraAdapter(cfg, { r: config.lora_r, alpha: config.lora_alpha, targetModules: config.lora_target_modules, random: () => rng.next() });
   const runner = await Gemma3Runner.load(cfg, reader, await TensorStore.create(backend), { lora: loraSpecOf(a), chunkRows: 256 });
-  a.tensors.forEach((mods, l) => {
-    for (const m of LORA_MODULES) {
-      if (!mods[m]) continue;
-      runner.setLora(l, m, 'A', mods[m]!.A);
-      runner.setLora(l, m, 'B', mods[m]!.B);
-    }
-  });
+  applyAdapter(runner, a);
   return { cfg, runner, adapter: a };
 }
 
