@@ -4,6 +4,8 @@
  * not wait for max_completion_length tokens.
  */
 
+import { yieldToEventLoop } from '../common/yield';
+
 export class RunStopped extends Error {
   constructor(reason = 'stopped by the user') {
     super(reason);
@@ -63,6 +65,7 @@ export class RunControl {
 
   /** Between phases: waits while paused; throws when stopped (or failed). */
   async checkpoint(): Promise<void> {
+    await yieldToEventLoop();
     this.throwIfStopped();
     if (this.paused) {
       // Waiting before anyone hears of the pause: a listener may act on the paused run at once.

@@ -5,6 +5,7 @@
 import type { DType } from '../graph/dtype';
 import type { Graph } from '../graph/graph';
 import { toModelProto, type InitializerData } from '../graph/onnx';
+import { yieldToEventLoop } from '../common/yield';
 import { createSession, ort, type Backend, type SessionOptions } from './ort';
 
 export type HostArray = Float32Array | Int32Array | Uint8Array | Uint16Array | BigInt64Array;
@@ -83,6 +84,7 @@ export class GraphSession {
         if (t.type !== ORT_TYPE[out.dtype] || t.size !== out.size) throw new Error(`graph "${this.graph.name}": output ${name} is ${out}, the tensor given for it is ${t.type}[${t.dims.join(', ')}]`);
       }
     }
+    await yieldToEventLoop();
     return fetches ? this.session.run(ortFeeds, fetches) : this.session.run(ortFeeds);
   }
 

@@ -17,6 +17,7 @@ import { MERGED_COPIED_FILES, planMerge, writeMergedWeights, type MergedWeightsS
 import { exportConfigJson, ONNX_COPIED_FILES, planOnnxExport, writeOnnxModel, type OnnxDtype, type OpenSink } from '../model/onnx-export';
 import { Rng } from '../common/rng';
 import { GrpoTrainer, restoreLora, type RunOutcome } from '../grpo/trainer';
+import { RunStopped } from '../grpo/trainer-control';
 import { isTrainingMode } from '../hints/config';
 import { HintStore } from '../hints/store';
 import { Generator } from '../generate/generator';
@@ -239,6 +240,11 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
     const previous = this.run;
     this.run = null;
     let evaluator: SqlEvaluator | undefined;
+    // Loading can take minutes (a download, a dataset's gold checks, the weights onto the GPU): a
+    // Stop asked meanwhile ends the run at the next stage instead of after the whole load.
+    const stopIfAsked = () => {
+      if (this.early.stop) throw new RunStopped();
+    };
     try {
       await this.playing?.catch(() => undefined);
       await previous?.playground?.release();
@@ -256,12 +262,14 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
       // Refused before anything large is downloaded when no plan fits the budget.
       runPlan(await this.env.modelConfig(request.model), config, request);
       const model = await this.env.openModel(request.model, emit);
+      stopIfAsked();
       checkTokenizerFits(model);
       evaluator = new SqlEvaluator(this.env.sqlWorkerFactory, { size: this.env.sqlWorkers ?? 2 });
       // Start the SQL workers now, before onnxruntime's wasm is compiled and optimised (which takes
       // the CPU for a while): they are ready when the first answers need judging.
       evaluator.warmUp().catch(() => {}); // a failure shows again, with its reason, on first use
       const parsed = await this.env.readDataset(request.dataset, emit);
+      stopIfAsked();
       // Prompts are checked with the run's tokenizer and max_prompt_length: rows no prompt fits are skipped and reported.
       const prompts = { tokenizer: model.tokenizer, maxPromptLength: config.max_prompt_length };
       const savedSplit = resume?.split ?? warmupResume?.split;
@@ -269,6 +277,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
         ? datasetFromSplit(request.dataset, parsed, savedSplit)
         : await prepareDataset(request.dataset, parsed, { seed: config.seed, inspectGold: goldInspector(evaluator), prompts, onProgress: emit });
       emit({ type: 'dataset', ...data.report });
+      stopIfAsked();
 
       const initial = await this.initialAdapter(model, config, resume, emit);
       const { adapter, adapterConfig } = initial;
@@ -338,6 +347,10 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
       if (this.early.stop) trainer.stop();
       return await trainer.run();
     } catch (e) {
+      if (e instanceof RunStopped) {
+        emit({ type: 'phase', phase: 'stopped' });
+        return { status: 'stopped', step: resume?.step ?? 0 };
+      }
       const error = e instanceof Error ? e : new Error(String(e));
       emit({ type: 'error', message: error.message });
       emit({ type: 'phase', phase: 'failed', message: error.message });

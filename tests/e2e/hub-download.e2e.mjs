@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
+import { stopRun } from './helpers/run-control.mjs';
 
 /** Downloads need no GPU. */
 export const webgpu = false;
@@ -299,7 +300,7 @@ export const tests = [
       await page.getByTestId('model-endpoint').fill(hub.hubUrl);
       await page.getByTestId('train').click();
       await waitFor('the weights requested from the mirror', async () => transfers('model.safetensors').length > 0, 60_000);
-      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await stopRun(page);
       const asked = new Set(hub.requests.filter((r) => r.server === 'hub').map((r) => r.url.split('/resolve/')[0]));
       assert.deepEqual([...asked].filter((u) => !u.startsWith('/api')), [`/${REPO}`]);
       await hub.stop();
@@ -330,26 +331,25 @@ export const tests = [
       // The weights go onto the backend tensor by tensor: the worker opened the folder's files.
       await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 }); // the setup folds away once a run starts
       assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
-      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await stopRun(page);
       assert.deepEqual(requests.filter((u) => /models\/|resolve\//.test(u)), [], 'model files were fetched instead of read from the folder');
       log('tiny-gemma3 opened from the folder input');
 
       // Asked to keep a copy: it is written to OPFS while the run loads, and after a reload (no access
       // to the folder any more) the same choice opens the copy.
-      await page.waitForFunction(() => ['stopped', 'finished', 'failed', 'idle'].includes(document.querySelector('[data-testid="phase"]')?.getAttribute('data-phase') ?? ''), null, { timeout: 60_000 });
       if (!(await page.getByTestId('setup-panels').isVisible())) await page.getByTestId('setup-toggle').click();
       await page.getByTestId('model-folder-keep').check();
       await page.getByTestId('model-folder-input').setInputFiles(modelDir);
       await page.getByTestId('train').click();
       await page.getByTestId('model-panel').getByText(/copying tiny-gemma3 into site storage \(OPFS\)/).waitFor({ state: 'attached', timeout: 60_000 });
       await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
-      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await stopRun(page);
       await page.reload();
       assert.match(await page.getByTestId('model-folder-reload').innerText(), /Uses the copy of "tiny-gemma3" kept in this browser/);
       await page.getByTestId('train').click();
       await page.getByTestId('model-panel').getByText(/loading tiny-gemma3 onto/).waitFor({ state: 'attached', timeout: 60_000 });
       assert.equal(await page.getByTestId('run-error').count(), 0, (await page.getByTestId('run-error').allInnerTexts()).join(' | '));
-      await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => {});
+      await stopRun(page);
       log('after a reload, the copy kept in OPFS opened');
     },
   },

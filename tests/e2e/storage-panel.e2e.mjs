@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { assertAccessible } from './helpers/page-checks.mjs';
+import { runPhase } from './helpers/run-control.mjs';
 
 /** Downloads and the tiny model on wasm need no GPU. */
 export const webgpu = false;
@@ -24,7 +25,6 @@ async function waitFor(what, fn, timeoutMs = 30_000) {
   }
 }
 
-const phase = (page) => page.getByTestId('phase').getAttribute('data-phase');
 
 export const tests = [
   {
@@ -64,13 +64,13 @@ export const tests = [
         const mib = `${(expected / 2 ** 20).toFixed(0)} MiB`;
         assert.equal(await item.getByTestId('stored-size').innerText(), mib);
         assert.match(await item.innerText(), new RegExp(`${fetched.length} files, complete · main → [0-9a-f]{8}`));
-        assert.equal(await phase(page), 'loading');
+        assert.equal(await runPhase(page), 'loading');
         assert.equal(await item.getByTestId('stored-delete').isDisabled(), true, 'the model of the run in progress could be deleted');
         assert.match(await item.innerText(), /Kept while in use: the run in progress uses this model/);
         // The dataset fails for good: the run ends.
         hub.failNext({ path: 'data.jsonl', status: 404, times: 20 });
         hub.releaseStalled();
-        await waitFor('the run to end', async () => ['stopped', 'finished', 'failed'].includes(await phase(page)), 60_000);
+        await waitFor('the run to end', async () => ['stopped', 'finished', 'failed'].includes(await runPhase(page)), 60_000);
         // The setup opens again: the cache status, asked now, says the model is cached.
         if (!(await page.getByTestId('setup-panels').isVisible())) await page.getByTestId('setup-toggle').click();
         await page.getByTestId('model-repo').focus();

@@ -73,6 +73,9 @@ describe('TrainerService', () => {
     await service.stop();
     expect(await running).toEqual({ status: 'stopped', step: 0 });
     expect(events.some((e) => e.type === 'metrics' || e.type === 'eval')).toBe(false);
+    // It ends at the next loading stage: the weights never go onto the backend.
+    expect(events.some((e) => e.type === 'progress' && /^loading .* onto/.test(e.label))).toBe(false);
+    expect(events.some((e) => e.type === 'error')).toBe(false);
     expect(events.filter((e) => e.type === 'phase').at(-1)).toMatchObject({ phase: 'stopped' });
     await service.release();
   }, 300_000);
