@@ -13,6 +13,7 @@ import type { PromptSamplerState } from './trainer-prompts';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors } from '../model/safetensors';
 import type { TrainingMode } from '../hints/config';
 import type { CheckpointInfo, EvalRecord } from '../common/records';
+import { WEIGHT_DTYPES, type WeightDtype } from '../model/weight-dtype';
 
 export const CHECKPOINT_FORMAT = 'webgrpo-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -55,6 +56,8 @@ export interface CheckpointState {
   numTokens: number;
   metrics: MetricsRow[];
   evals: EvalRecord[];
+  /** How the frozen base weights were stored (absent in checkpoints written before it was recorded). */
+  weightDtype?: WeightDtype;
   /** HintStore.exportJson(), or null when the run has no hints. */
   hints: string | null;
   pendingBatch: SavedGenerationBatch | null;
@@ -146,6 +149,13 @@ function nullToNaN(rows: unknown[]): MetricsRow[] {
   return rows.map((r) => Object.fromEntries(Object.entries(r as Record<string, unknown>).map(([k, v]) => [k, v === null ? NaN : v])) as MetricsRow);
 }
 
+/** The frozen weights' dtype a checkpoint records, checked; undefined for one written before it was recorded. */
+export function recordedWeightDtype(meta: Record<string, unknown>): WeightDtype | undefined {
+  if (meta.weightDtype === undefined) return undefined;
+  if (!WEIGHT_DTYPES.includes(meta.weightDtype as WeightDtype)) throw new CheckpointError(`checkpoint.json: weightDtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(meta.weightDtype)}`);
+  return meta.weightDtype as WeightDtype;
+}
+
 export async function decodeCheckpoint(files: CheckpointFiles): Promise<CheckpointState> {
   let meta: Record<string, unknown>;
   try {
@@ -158,6 +168,7 @@ export async function decodeCheckpoint(files: CheckpointFiles): Promise<Checkpoi
   for (const field of ['id', 'runId', 'step', 'config', 'samplingRng', 'prompts', 'loraKeys', 'metrics', 'split']) {
     if (!(field in meta)) throw new CheckpointError(`checkpoint.json has no "${field}"`);
   }
+  recordedWeightDtype(meta);
   const reader = await SafetensorsReader.open(new MemoryByteSource(files.tensors, 'state.safetensors'));
   const lora = new Map<string, { shape: number[]; values: Float32Array }>();
   const adamM = new Map<string, Float32Array>();

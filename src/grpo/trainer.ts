@@ -514,6 +514,7 @@ export class GrpoTrainer {
       numTokens: this.numTokens,
       metrics: [...this.metricsHistory],
       evals: [...this.evalHistory],
+      weightDtype: this.o.runner.weightDtype,
       hints: trainsHints(this.mode) ? this.hintStore.exportJson() : null,
       pendingBatch: this.batch ? saveBatch(this.batch) : null,
       lora,

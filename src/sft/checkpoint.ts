@@ -4,7 +4,8 @@
  * trained tensors — LoRA matrices, or every weight with use_peft false — and AdamW's moments).
  * `kind` tells a warm-up checkpoint from a GRPO one.
  */
-import { CheckpointError, checkCheckpointId, type CheckpointFiles } from '../grpo/checkpoint';
+import { CheckpointError, checkCheckpointId, recordedWeightDtype, type CheckpointFiles } from '../grpo/checkpoint';
+import type { WeightDtype } from '../model/weight-dtype';
 import type { MetricsRow } from '../grpo/metrics';
 import type { PromptSamplerState } from '../grpo/trainer-prompts';
 import { MemoryByteSource, SafetensorsReader, serializeSafetensors } from '../model/safetensors';
@@ -30,6 +31,8 @@ export interface SftCheckpointState {
   skipped: { noAnswer: number; tooLong: number; truncated: number };
   metrics: MetricsRow[];
   evals: EvalRecord[];
+  /** How the frozen base weights were stored (absent in checkpoints written before it was recorded). */
+  weightDtype?: WeightDtype;
   /** Trained tensors by their runner key, with their AdamW moments. */
   params: Map<string, { shape: number[]; values: Float32Array }>;
   adamM: Map<string, Float32Array>;
@@ -76,6 +79,7 @@ export async function decodeSftCheckpoint(files: CheckpointFiles): Promise<SftCh
   for (const field of ['id', 'runId', 'step', 'config', 'sampler', 'paramKeys', 'metrics', 'split', 'adamStep']) {
     if (!(field in meta)) throw new CheckpointError(`checkpoint.json has no "${field}"`);
   }
+  recordedWeightDtype(meta);
   const reader = await SafetensorsReader.open(new MemoryByteSource(files.tensors, 'state.safetensors'));
   const params = new Map<string, { shape: number[]; values: Float32Array }>();
   const adamM = new Map<string, Float32Array>();

@@ -316,6 +316,7 @@ export class SftTrainer {
       skipped: { ...this.skipped },
       metrics: [...this.metricsHistory],
       evals: [...this.evalHistory],
+      weightDtype: this.o.runner.weightDtype,
       params,
       adamM: opt.m,
       adamV: opt.v,

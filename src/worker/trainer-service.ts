@@ -256,11 +256,18 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
       const mode = resume ? resume.mode : request.mode;
       const rewards = new RewardRegistry((resume ? resume.rewards : request.rewards).map((r) => ({ reward: rewardByName(r.name), weight: r.weight })));
       if (resume && resume.mode !== request.mode) emit({ type: 'warning', step: resume.step, message: `resuming in the checkpoint's mode '${resume.mode}' (the request asked for '${request.mode}')` });
+      // A resume keeps the frozen weights as the adapter was trained on them.
+      const recordedDtype = resume?.weightDtype ?? warmupResume?.weightDtype;
+      const weightDtype: WeightDtype = recordedDtype ?? request.weightDtype ?? 'float32';
+      if (recordedDtype && recordedDtype !== (request.weightDtype ?? 'float32')) {
+        emit({ type: 'warning', step: resume?.step ?? warmupResume?.step ?? 0, message: `resuming with the checkpoint's frozen weights in ${recordedDtype} (the request asked for ${request.weightDtype ?? 'float32'})` });
+      }
+      const planned = { ...request, weightDtype };
 
       this.budget = request.gpuMemoryBudget ?? DEFAULT_GPU_MEMORY_BUDGET;
       gpuMemory.resetPeak();
       // Refused before anything large is downloaded when no plan fits the budget.
-      runPlan(await this.env.modelConfig(request.model), config, request);
+      runPlan(await this.env.modelConfig(request.model), config, planned);
       const model = await this.env.openModel(request.model, emit);
       stopIfAsked();
       checkTokenizerFits(model);
@@ -281,7 +288,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
 
       const initial = await this.initialAdapter(model, config, resume, emit);
       const { adapter, adapterConfig } = initial;
-      const plan = runPlan(model.config, initial.config, request);
+      const plan = runPlan(model.config, initial.config, planned);
       const runConfig = withPlan(initial.config, plan);
       if (runConfig.per_device_train_batch_size !== initial.config.per_device_train_batch_size) {
         emit({
@@ -291,7 +298,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
         });
       }
       const store = await TensorStore.create(request.backend);
-      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter), chunkRows: plan.chunkRows, weightDtype: request.weightDtype ?? 'float32' }, (done, total) =>
+      const runner = await Gemma3Runner.load(model.config, model.weights, store, { lora: loraSpecOf(adapter), chunkRows: plan.chunkRows, weightDtype }, (done, total) =>
         emit({ type: 'progress', label: `loading ${model.modelId} onto ${request.backend}`, done, total, unit: 'tensors' }),
       );
       if (resume) restoreLora(runner, resume);

@@ -38,6 +38,7 @@ function sampleState(step: number): CheckpointState {
     numTokens: 1234,
     metrics: [{ step: 1, loss: 0.5, grad_norm: NaN, reward: -Infinity }],
     evals: [{ step: 0, execution_accuracy: 0.25, format_compliance: 0.5, examples: 4, prompts_pruned: 1, prompts_refused: 2 }],
+    weightDtype: 'int8',
     hints: null,
     pendingBatch: null,
     lora: new Map(keys.map((k) => [k, { shape: [2, 3], values: values(6) }])),
@@ -69,6 +70,9 @@ describe('checkpoint files', () => {
     await expect(decodeCheckpoint({ ...files, meta: '{' })).rejects.toThrow(/checkpoint\.json is not JSON/);
     await expect(decodeCheckpoint({ ...files, meta: JSON.stringify({ format: 'other' }) })).rejects.toThrow(/not a WebGRPO checkpoint/);
     await expect(decodeCheckpoint({ ...files, meta: files.meta.replace('"version":1', '"version":99') })).rejects.toThrow(/version 99 is not supported/);
+    await expect(decodeCheckpoint({ ...files, meta: files.meta.replace('"weightDtype":"int8"', '"weightDtype":"int4"') })).rejects.toThrow(/weightDtype must be one of float32, int8, got "int4"/);
+    // Written before the dtype was recorded: read without it.
+    expect((await decodeCheckpoint({ ...files, meta: files.meta.replace('"weightDtype":"int8",', '') })).weightDtype).toBeUndefined();
     await expect(decodeCheckpoint({ ...files, tensors: files.tensors.slice(0, 100) })).rejects.toThrow();
     await expect(new MemoryCheckpointStorage().save({ id: '../x', step: 1, createdAt: '', modelId: '' }, files)).rejects.toThrow(CheckpointError);
   });

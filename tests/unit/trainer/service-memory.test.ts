@@ -104,6 +104,18 @@ describe('TrainerService and the GPU memory budget', () => {
     const runner = (service as unknown as { run: { runner: { weights: Map<string, { type: string }> } } }).run.runner;
     expect(runner.weights.get('embed.0')!.type).toBe('uint8');
     expect(runner.weights.get('model.layers.0.mlp.down_proj.weight')!.type).toBe('uint8');
+
+    // The checkpoint records the 8-bit weights; a resume asking for float32 keeps them, and says so.
+    const [saved] = await service.listCheckpoints();
+    const { checkpointStorage } = env;
+    const meta = JSON.parse((await (await checkpointStorage()).load(saved.id)).meta) as { weightDtype?: string };
+    expect(meta.weightDtype).toBe('int8');
+    const resumed: DashboardEvent[] = [];
+    const again = await service.train(request({ resumeFrom: saved.id }), (e) => resumed.push(e));
+    expect(again).toEqual({ status: 'finished', step: 1 });
+    expect(resumed.some((e) => e.type === 'warning' && /resuming with the checkpoint's frozen weights in int8 \(the request asked for float32\)/.test(e.message))).toBe(true);
+    const runnerAfter = (service as unknown as { run: { runner: { weightDtype: string } } }).run.runner;
+    expect(runnerAfter.weightDtype).toBe('int8');
     await service.release();
   }, 600_000);
 
