@@ -14,6 +14,7 @@ import type { GroupExecutor } from '../rewards/registry';
 import { sqlExampleOf } from '../sql/example-suite';
 import type { EvalRecord } from '../common/records';
 import { Rng } from '../common/rng';
+import { EVAL_BATCH_SIZE } from './memory-budget';
 import { renderPrompt, type HintInjectionSettings, type PromptTokenizer } from './trainer-prompts';
 
 export interface EvaluationOptions {
@@ -59,7 +60,7 @@ export function heldOutSubset(heldOut: readonly DatasetExample[], size: number):
 }
 
 export async function evaluatePolicy(o: EvaluationOptions): Promise<EvaluationResult> {
-  const batchSize = o.batchSize ?? 8;
+  const batchSize = o.batchSize ?? EVAL_BATCH_SIZE;
   const rendered: { example: DatasetExample; ids: number[] }[] = [];
   const refused: EvaluationResult['refused'] = [];
   let pruned = 0;

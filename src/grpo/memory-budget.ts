@@ -28,6 +28,17 @@ export function planGrpoStep(model: Gemma3Config, config: ShapeFields, budget: n
   return choosePlan(model, grpoStepShape(config, stepsPerRun, weightDtype), budget, config.per_device_train_batch_size);
 }
 
+/** Held-out questions generated at once when nothing else is asked (src/grpo/evaluate.ts). */
+export const EVAL_BATCH_SIZE = 8;
+
+/**
+ * Evaluation's generation batch: at most the step's completions, whose generation (same prompt
+ * length, same max_completion_length) the plan already holds, so evaluating needs no memory of its own.
+ */
+export function evalBatchSize(config: Pick<GRPOConfig, 'per_device_train_batch_size' | 'gradient_accumulation_steps'>, preferred = EVAL_BATCH_SIZE): number {
+  return Math.max(1, Math.min(preferred, config.per_device_train_batch_size * config.gradient_accumulation_steps));
+}
+
 /** The config with the plan's micro-batch split (completions per step unchanged). */
 export function withPlan<C extends ShapeFields>(config: C, plan: MemoryPlan): C {
   return { ...config, per_device_train_batch_size: plan.microBatch, gradient_accumulation_steps: plan.accumulationSteps };

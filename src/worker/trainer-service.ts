@@ -33,7 +33,7 @@ import { gpuMemory, TensorStore } from '../runtime/device';
 import type { Gemma3Config } from '../model/config';
 import { DEFAULT_GPU_MEMORY_BUDGET, formatGiB, MemoryBudgetError, type MemoryPlan } from '../model/memory-plan';
 import { WEIGHT_DTYPES, type WeightDtype } from '../model/weight-dtype';
-import { planGrpoStep, withPlan } from '../grpo/memory-budget';
+import { evalBatchSize, planGrpoStep, withPlan } from '../grpo/memory-budget';
 import { SqlEvaluator } from '../sql/evaluator';
 import type { WorkerFactory } from '../sql/worker-pool';
 import type { DashboardEvent, DashboardExtrasApi, DatasetReport, ModelCacheStatus, StorageApi, StorageInventory, StoredItemRef } from './dashboard-api';
@@ -318,6 +318,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
           checkpoints,
           keepCheckpoints: this.env.keepCheckpoints,
           evalExamples: this.env.evalExamples,
+          evalBatchSize: evalBatchSize(runConfig),
           onEvent: emit,
           resume: warmupResume,
         });
@@ -345,6 +346,7 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
         checkpoints,
         keepCheckpoints: this.env.keepCheckpoints,
         evalExamples: this.env.evalExamples,
+        evalBatchSize: evalBatchSize(runConfig),
         onEvent: emit,
         resume,
       });

@@ -31,6 +31,8 @@ import {
 } from '../../../src/model/memory-plan';
 import { LORA_MODULES, projectionShape, type LoraModuleName } from '../../../src/model/peft';
 import { graphMemory } from '../../../bench/lib/graph-memory';
+import { EVAL_BATCH_SIZE, evalBatchSize, planGrpoStep } from '../../../src/grpo/memory-budget';
+import { DEFAULT_CONFIG } from '../../../src/grpo/config';
 
 const internal = (m: { peak: number; outputs: number }) => m.peak - m.outputs;
 const close = (planned: number, liveness: number, tol: number) => expect(Math.abs(planned - liveness) / liveness).toBeLessThan(tol);
@@ -193,6 +195,20 @@ describe('int8 weights: planned terms = graph liveness', () => {
     expect(int8.terms.find((t) => t.key === 'weights')!.bytes).toBe(weightBytes(ONE_B, 'int8'));
     expect(() => choosePlan(ONE_B, shape, 4 * GiB)).toThrow(MemoryBudgetError);
     expect(planFor(ONE_B, shape, { microBatch: 8, chunkRows: 512 }, 4 * GiB).terms.some((t) => t.key.startsWith('dequant'))).toBe(false);
+  });
+});
+
+describe('evaluation within the plan', () => {
+  it("generates at most the step's completions at once, so its generation fits in the plan's", () => {
+    const config = { ...DEFAULT_CONFIG, per_device_train_batch_size: 4, gradient_accumulation_steps: 1, num_generations: 4 };
+    expect(evalBatchSize(config)).toBe(4);
+    expect(evalBatchSize({ ...config, per_device_train_batch_size: 2, gradient_accumulation_steps: 8 })).toBe(8);
+    const plan = planGrpoStep(ONE_B, config, 6 * GiB, 8);
+    const generation = (p: { terms: { group: string; bytes: number }[] }) => p.terms.filter((t) => t.group === 'generation').reduce((a, t) => a + t.bytes, 0);
+    const asEval = planGrpoStep(ONE_B, { ...config, per_device_train_batch_size: evalBatchSize(config) }, 64 * GiB, 8);
+    expect(generation(asEval)).toBeLessThanOrEqual(generation(plan));
+    // The default batch of 8 would not have been covered by this 4-completion plan.
+    expect(generation(planGrpoStep(ONE_B, { ...config, per_device_train_batch_size: EVAL_BATCH_SIZE }, 64 * GiB, 8))).toBeGreaterThan(generation(plan));
   });
 });
 
