@@ -106,9 +106,9 @@ describe('TrainerService and the GPU memory budget', () => {
     expect(runner.weights.get('model.layers.0.mlp.down_proj.weight')!.type).toBe('uint8');
 
     // The checkpoint records the 8-bit weights; a resume asking for float32 keeps them, and says so.
-    const [saved] = await service.listCheckpoints();
-    const { checkpointStorage } = env;
-    const meta = JSON.parse((await (await checkpointStorage()).load(saved.id)).meta) as { weightDtype?: string };
+    // This run's checkpoint (earlier tests in this file saved theirs in the same folder).
+    const saved = events.flatMap((e) => (e.type === 'checkpoint' ? [e] : [])).at(-1)!;
+    const meta = JSON.parse((await (await env.checkpointStorage()).load(saved.id)).meta) as { weightDtype?: string };
     expect(meta.weightDtype).toBe('int8');
     const resumed: DashboardEvent[] = [];
     const again = await service.train(request({ resumeFrom: saved.id }), (e) => resumed.push(e));
