@@ -52,6 +52,9 @@ const EVAL_SIZE = 400;
 /** Questions of the along-the-way greedy evaluations (the learning curve). */
 const CURVE_SIZE = 100;
 const MAX_NEW_TOKENS = 96;
+const MAX_PROMPT_LENGTH = 256;
+/** Questions generated at once when measuring. */
+const MEASURE_BATCH = 16;
 
 /** GRPO settings of the proof: the demo model's preset, as the app and the CLI use it. */
 export const LEARNING_CONFIG: GRPOConfigInput = { ...DEMO_GRPO_CONFIG, max_completion_length: MAX_NEW_TOKENS, save_steps: 0 };
@@ -105,7 +108,7 @@ async function datasets(modelDir: string, evalSize: number) {
 async function measure(generator: Generator, tokenizer: Parameters<typeof evaluatePolicy>[0]['tokenizer'], examples: DatasetExample[], executor: SqlEvaluator, meta: Map<string, SyntheticMeta>, step: number, hints?: Parameters<typeof evaluatePolicy>[0]['hints']): Promise<Measured> {
   const out = {} as Measured;
   for (const [name, sampling] of [['greedy', undefined], ['sampled', { temperature: 1, topK: 0, topP: 1, seed: 12345 }]] as const) {
-    const r = await evaluatePolicy({ generator, tokenizer, examples, executor, step, maxPromptLength: 256, maxNewTokens: MAX_NEW_TOKENS, batchSize: 16, sampling, hints });
+    const r = await evaluatePolicy({ generator, tokenizer, examples, executor, step, maxPromptLength: MAX_PROMPT_LENGTH, maxNewTokens: MAX_NEW_TOKENS, batchSize: MEASURE_BATCH, sampling, hints });
     const byType: Record<string, [number, number]> = {};
     for (const x of r.examples) {
       const t = meta.get(x.id)!.type;
@@ -120,23 +123,29 @@ async function measure(generator: Generator, tokenizer: Parameters<typeof evalua
   return out;
 }
 
+/** What `run` and `pass-at-k` both start from: the SQL workers, the demo model and the questions (--model, --eval-size). */
+async function openBench(flags: Map<string, string>) {
+  const modelDir = path.resolve(flags.get('model') ?? path.join('public', DEMO_MODEL_PATH));
+  const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
+  if (!Number.isInteger(evalSize) || evalSize < 1) throw new Error(`--eval-size must be a positive integer, got ${flags.get('eval-size')}`);
+  // SQL workers first: they start slowly once onnxruntime's wasm is being optimised.
+  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
+  await executor.warmUp();
+  const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
+  const data = await datasets(modelDir, evalSize);
+  return { executor, model, data };
+}
+
 async function run(flags: Map<string, string>): Promise<void> {
   const mode = (flags.get('mode') ?? 'lora') as RunResult['mode'];
   if (!['lora', 'hints', 'both', 'frozen'].includes(mode)) throw new Error(`--mode must be lora, hints, both or frozen, got ${mode}`);
   const seed = Number(flags.get('seed') ?? 1);
   const steps = Number(flags.get('steps') ?? 300);
   const out = path.resolve(flags.get('out') ?? 'docs/learning');
-  const modelDir = path.resolve(flags.get('model') ?? path.join('public', DEMO_MODEL_PATH));
   const t0 = performance.now();
   const log = (s: string) => console.log(`[${((performance.now() - t0) / 60000).toFixed(1).padStart(5)} min] ${s}`);
 
-  // SQL workers first: they start slowly once onnxruntime's wasm is being optimised.
-  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
-  await executor.warmUp();
-  const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
-  const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
-  if (!Number.isInteger(evalSize) || evalSize < 1) throw new Error(`--eval-size must be a positive integer, got ${flags.get('eval-size')}`);
-  const data = await datasets(modelDir, evalSize);
+  const { executor, model, data } = await openBench(flags);
   // --train-size N: GRPO on the first N training questions only (seen many times), evaluated on the held-out set.
   if (flags.has('train-size')) {
     const n = Number(flags.get('train-size'));
@@ -181,7 +190,7 @@ async function run(flags: Map<string, string>): Promise<void> {
       mode,
       modelId: model.modelId,
       evalExamples: CURVE_SIZE,
-      evalBatchSize: 16,
+      evalBatchSize: MEASURE_BATCH,
       onEvent: (e) => {
         if (e.type === 'metrics' && (e.row.step % 10 === 0 || e.row.step === 1)) log(`step ${e.row.step}/${steps} reward ${e.row.reward?.toFixed(3)} equivalence ${e.row['rewards/execution_equivalence_reward/mean']?.toFixed(3)} zero-std ${e.row.frac_reward_zero_std?.toFixed(2)} loss ${e.row.loss?.toFixed(4) ?? '-'} ${e.row.step_time.toFixed(1)} s`);
         if (e.type === 'eval') log(`eval at step ${e.record.step}: greedy ${(100 * e.record.execution_accuracy).toFixed(1)}% (${e.record.examples})`);
@@ -229,19 +238,14 @@ function passAt(n: number, c: number, j: number): number {
 async function passAtK(flags: Map<string, string>): Promise<void> {
   const k = Number(flags.get('k') ?? 8);
   const temperature = Number(flags.get('temperature') ?? 0.7);
-  const evalSize = Number(flags.get('eval-size') ?? EVAL_SIZE);
   if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${flags.get('k')}`);
   if (!(temperature > 0)) throw new Error(`--temperature must be positive, got ${flags.get('temperature')}`);
-  const modelDir = path.resolve(flags.get('model') ?? path.join('public', DEMO_MODEL_PATH));
-  const executor = new SqlEvaluator(nodeWorkerFactory, { size: 2 });
-  await executor.warmUp();
-  const model = await openLocalModel(modelDir, 'webgrpo/demo-sql-gemma3');
-  const data = await datasets(modelDir, evalSize);
+  const { executor, model, data } = await openBench(flags);
   const runner = await Gemma3Runner.load(model.config, model.weights, await TensorStore.create('wasm'), { lora: { modules: {} } });
   const generator = new Generator(runner);
   const right = new Map<string, number>(data.evalSet.map((e) => [e.id, 0]));
   for (let s = 0; s < k; s++) {
-    const r = await evaluatePolicy({ generator, tokenizer: model.tokenizer, examples: data.evalSet, executor, step: 0, maxPromptLength: 256, maxNewTokens: MAX_NEW_TOKENS, batchSize: 16, sampling: { temperature, topK: 0, topP: 1, seed: 1000 + s } });
+    const r = await evaluatePolicy({ generator, tokenizer: model.tokenizer, examples: data.evalSet, executor, step: 0, maxPromptLength: MAX_PROMPT_LENGTH, maxNewTokens: MAX_NEW_TOKENS, batchSize: MEASURE_BATCH, sampling: { temperature, topK: 0, topP: 1, seed: 1000 + s } });
     for (const x of r.examples) if (x.equivalent) right.set(x.id, right.get(x.id)! + 1);
     console.log(`sample ${s + 1}/${k}: ${pct(r.record.execution_accuracy)} right`);
   }
