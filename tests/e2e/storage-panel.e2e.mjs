@@ -25,7 +25,6 @@ async function waitFor(what, fn, timeoutMs = 30_000) {
   }
 }
 
-
 export const tests = [
   {
     name: 'a downloaded model is listed with its size, kept while a run uses it, deleted after confirmation; the cache status says "Not cached yet" again',
