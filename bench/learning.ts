@@ -2,7 +2,7 @@
  * Proof of learning: GRPO from the demo model raises execution accuracy on held-out questions about
  * schemas that neither the demo model's training (its recipe's corpus) nor GRPO saw.
  *
- *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen --seed N [--steps 300] [--eval-size 400] [--train-size N] [--out docs/learning] [--config JSON]
+ *   npx tsx bench/learning.ts run --mode lora|hints|both|frozen|sft --seed N [--steps 300] [--eval-size 400] [--train-size N] [--out docs/learning] [--config JSON] [--sft-config JSON]
  *   npx tsx bench/learning.ts report [--out docs/learning]
  *   npx tsx bench/learning.ts pass-at-k [--k 8] [--temperature 0.7] [--eval-size 200]
  *
@@ -10,6 +10,10 @@
  * 1), runs GRPO with the app's trainer (the CLI's defaults, TRL names), evaluates greedily along
  * the way for the learning curve, measures again after, and writes <out>/<mode>-seed<N>.json.
  * Mode 'frozen' measures the untouched model the same way (same prompts, same sampling seeds).
+ * Mode 'sft' is the supervised control: the same LoRA adapter, learning rate, schedule, steps and
+ * training prompts (the trainers share the seeded sampler, so the same prompts in the same order),
+ * but each prompt's gold answer instead of sampled answers and rewards: what the same prompts teach
+ * when the right answer is handed over, a yardstick for what GRPO gets out of them.
  * `pass-at-k` measures the untouched model's pass@1..k on the same questions (k samples each at a
  * temperature, unbiased estimator): how much of what it can sample GRPO could make its first answer.
  * Runs are separate processes so that they can go in parallel; `report` gathers them into the
@@ -26,7 +30,7 @@ import { splitExamples } from '../src/dataset/split';
 import { generateSyntheticCorpus, type SyntheticMeta } from '../src/dataset/synthetic';
 import type { DatasetExample } from '../src/dataset/types';
 import { Generator } from '../src/generate/generator';
-import { validateConfig, type GRPOConfigInput } from '../src/grpo/config';
+import { validateConfig, type GRPOConfig, type GRPOConfigInput } from '../src/grpo/config';
 import { DEMO_GRPO_CONFIG } from '../src/grpo/presets';
 import { evaluatePolicy } from '../src/grpo/evaluate';
 import type { MetricsRow } from '../src/grpo/metrics';
@@ -40,6 +44,8 @@ import { loraSpecOf } from '../src/model/parity';
 import { createLoraAdapter } from '../src/model/peft';
 import { PRESETS, RewardRegistry, rewardByName } from '../src/rewards/registry';
 import { TensorStore } from '../src/runtime/device';
+import { SftTrainer } from '../src/sft/trainer';
+import { validateSftConfig, type SFTConfig, type SFTConfigInput } from '../src/sft/config';
 import { SqlEvaluator } from '../src/sql/evaluator';
 import { nodeWorkerFactory } from '../src/sql/worker-port-node';
 import { openLocalModel } from '../src/worker/trainer-env-node';
@@ -68,10 +74,12 @@ interface Measured {
 }
 
 interface RunResult {
-  mode: TrainingMode | 'frozen';
+  mode: TrainingMode | 'frozen' | 'sft';
   seed: number;
   steps: number;
   config: GRPOConfigInput;
+  /** Mode 'sft': the supervised control's settings. */
+  sftConfig?: SFTConfig;
   evalQuestions: number;
   before: Measured;
   after: Measured;
@@ -138,7 +146,7 @@ async function openBench(flags: Map<string, string>) {
 
 async function run(flags: Map<string, string>): Promise<void> {
   const mode = (flags.get('mode') ?? 'lora') as RunResult['mode'];
-  if (!['lora', 'hints', 'both', 'frozen'].includes(mode)) throw new Error(`--mode must be lora, hints, both or frozen, got ${mode}`);
+  if (!['lora', 'hints', 'both', 'frozen', 'sft'].includes(mode)) throw new Error(`--mode must be lora, hints, both, frozen or sft, got ${mode}`);
   const seed = Number(flags.get('seed') ?? 1);
   const steps = Number(flags.get('steps') ?? 300);
   const out = path.resolve(flags.get('out') ?? 'docs/learning');
@@ -175,7 +183,32 @@ async function run(flags: Map<string, string>): Promise<void> {
   let after = before;
   let curve: EvalRecord[] = [];
   let metrics: MetricsRow[] = [];
-  if (mode !== 'frozen') {
+  let sftConfig: SFTConfig | undefined;
+  if (mode === 'sft') {
+    sftConfig = sftControlConfig(config, JSON.parse(flags.get('sft-config') ?? '{}') as SFTConfigInput);
+    const trainer = new SftTrainer({
+      runner,
+      tokenizer: model.tokenizer,
+      train: data.train,
+      heldOut: data.evalSet,
+      executor,
+      config: sftConfig,
+      modelId: model.modelId,
+      evalExamples: CURVE_SIZE,
+      evalBatchSize: MEASURE_BATCH,
+      evalMaxNewTokens: MAX_NEW_TOKENS,
+      onEvent: (e) => {
+        if (e.type === 'warmup-metrics' && (e.row.step % 10 === 0 || e.row.step === 1)) log(`step ${e.row.step}/${trainer.totalSteps} loss ${e.row.loss.toFixed(4)} grad_norm ${e.row.grad_norm.toFixed(3)} ${e.row.step_time.toFixed(1)} s`);
+        if (e.type === 'warmup-eval') log(`eval at step ${e.record.step}: greedy ${(100 * e.record.execution_accuracy).toFixed(1)}% (${e.record.examples})`);
+        if (e.type === 'error' || e.type === 'warning') log(`${e.type}: ${e.message}`);
+      },
+    });
+    const outcome = await trainer.run();
+    if (outcome.status !== 'finished') throw new Error(`the supervised control ended ${outcome.status}`);
+    curve = [...trainer.evals];
+    metrics = [...trainer.metrics];
+    after = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, trainer.step);
+  } else if (mode !== 'frozen') {
     // --rewards name=weight,... tries other reward functions than the default preset.
     const rewardList = flags.has('rewards') ? flags.get('rewards')!.split(',').map((p) => p.split('=')).map(([name, w]) => [name!, Number(w ?? 1)] as const) : Object.entries(PRESETS.default);
     const rewards = new RewardRegistry(rewardList.map(([name, weight]) => ({ reward: rewardByName(name), weight })));
@@ -212,6 +245,7 @@ async function run(flags: Map<string, string>): Promise<void> {
     seed,
     steps: mode === 'frozen' ? 0 : steps,
     config: { ...LEARNING_CONFIG, max_steps: steps, seed, ...overrides },
+    sftConfig,
     evalQuestions: data.evalSet.length,
     before,
     after,
@@ -225,6 +259,37 @@ async function run(flags: Map<string, string>): Promise<void> {
   executor.close();
   await generator.release();
   await runner.release();
+}
+
+/**
+ * The supervised control's settings: GRPO's adapter, optimizer, schedule and steps, one gold answer
+ * per GRPO prompt (per_device_train_batch_size × gradient_accumulation_steps / num_generations
+ * prompts a step); --sft-config overrides any of them (e.g. more examples a step).
+ */
+function sftControlConfig(grpo: GRPOConfig, overrides: SFTConfigInput): SFTConfig {
+  const v = validateSftConfig({
+    learning_rate: grpo.learning_rate,
+    lr_scheduler_type: grpo.lr_scheduler_type,
+    warmup_ratio: grpo.warmup_ratio,
+    warmup_steps: grpo.warmup_steps,
+    weight_decay: grpo.weight_decay,
+    adam_beta1: grpo.adam_beta1,
+    adam_beta2: grpo.adam_beta2,
+    adam_epsilon: grpo.adam_epsilon,
+    max_grad_norm: grpo.max_grad_norm,
+    seed: grpo.seed,
+    max_steps: grpo.max_steps,
+    per_device_train_batch_size: (grpo.per_device_train_batch_size * grpo.gradient_accumulation_steps) / grpo.num_generations,
+    max_prompt_length: grpo.max_prompt_length,
+    max_length: grpo.max_prompt_length + grpo.max_completion_length,
+    completion_only_loss: true,
+    use_peft: true,
+    save_steps: 0,
+    eval_steps: grpo.eval_steps,
+    ...overrides,
+  });
+  if (v.errors.length) throw new Error(`--sft-config: ${v.errors.join('; ')}`);
+  return v.config;
 }
 
 /** Unbiased pass@j from n samples of which c are right (Chen et al. 2021): 1 - C(n-c, j) / C(n, j). */
@@ -266,10 +331,10 @@ const meanStd = (xs: number[]) => {
 
 async function report(flags: Map<string, string>): Promise<void> {
   const out = path.resolve(flags.get('out') ?? 'docs/learning');
-  const files = (await readdir(out)).filter((f) => /^(lora|hints|both|frozen)-seed\d+\.json$/.test(f));
+  const files = (await readdir(out)).filter((f) => /^(lora|hints|both|frozen|sft)-seed\d+\.json$/.test(f));
   const results = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(out, f), 'utf8')) as RunResult));
   const lines = ['| mode | seeds | steps | greedy before | greedy after | Δ greedy (mean ± sd) | sampled before | sampled after | Δ sampled (mean ± sd) |', '|---|---|---|---|---|---|---|---|---|'];
-  for (const mode of ['frozen', 'lora', 'hints', 'both'] as const) {
+  for (const mode of ['frozen', 'lora', 'hints', 'both', 'sft'] as const) {
     const rs = results.filter((r) => r.mode === mode).sort((a, b) => a.seed - b.seed);
     if (!rs.length) continue;
     const dg = meanStd(rs.map((r) => r.after.greedy - r.before.greedy));
