@@ -172,10 +172,13 @@ async function run(flags: Map<string, string>): Promise<void> {
   const v = validateConfig({ ...LEARNING_CONFIG, max_steps: steps, seed, eval_steps: Math.max(1, Math.round(steps / 6)), ...overrides });
   if (v.errors.length) throw new Error(v.errors.join('; '));
   const config = v.config;
+  // --sft-config '{"use_peft": false}': the supervised control on every weight, without an adapter.
+  const sftConfig = mode === 'sft' ? sftControlConfig(config, JSON.parse(flags.get('sft-config') ?? '{}') as SFTConfigInput) : undefined;
   const rng = Rng.fromSeed(seed, 'lora-init');
   const adapter = createLoraAdapter(model.config, { r: config.lora_r, alpha: config.lora_alpha, targetModules: config.lora_target_modules, random: () => rng.next() });
-  const runner = await Gemma3Runner.load(model.config, model.weights, await TensorStore.create('wasm'), { lora: loraSpecOf(adapter) });
-  applyAdapter(runner, adapter);
+  const full = sftConfig?.use_peft === false;
+  const runner = await Gemma3Runner.load(model.config, model.weights, await TensorStore.create('wasm'), full ? { lora: { modules: {} }, trainable: 'full' } : { lora: loraSpecOf(adapter) });
+  if (!full) applyAdapter(runner, adapter);
   const generator = new Generator(runner);
   const before = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, 0);
   log(`before: greedy ${(100 * before.greedy).toFixed(1)}%, sampled ${(100 * before.sampled).toFixed(1)}%`);
@@ -183,9 +186,7 @@ async function run(flags: Map<string, string>): Promise<void> {
   let after = before;
   let curve: EvalRecord[] = [];
   let metrics: MetricsRow[] = [];
-  let sftConfig: SFTConfig | undefined;
-  if (mode === 'sft') {
-    sftConfig = sftControlConfig(config, JSON.parse(flags.get('sft-config') ?? '{}') as SFTConfigInput);
+  if (sftConfig) {
     const trainer = new SftTrainer({
       runner,
       tokenizer: model.tokenizer,
@@ -208,7 +209,7 @@ async function run(flags: Map<string, string>): Promise<void> {
     curve = [...trainer.evals];
     metrics = [...trainer.metrics];
     after = await measure(generator, model.tokenizer, data.evalSet, executor, data.meta, trainer.step);
-  } else if (mode !== 'frozen') {
+  } else if (mode !== 'frozen' && mode !== 'sft') {
     // --rewards name=weight,... tries other reward functions than the default preset.
     const rewardList = flags.has('rewards') ? flags.get('rewards')!.split(',').map((p) => p.split('=')).map(([name, w]) => [name!, Number(w ?? 1)] as const) : Object.entries(PRESETS.default);
     const rewards = new RewardRegistry(rewardList.map(([name, weight]) => ({ reward: rewardByName(name), weight })));
