@@ -258,9 +258,10 @@ export class TrainerService implements TrainerApi, DashboardExtrasApi, StorageAp
       if (resume && resume.mode !== request.mode) emit({ type: 'warning', step: resume.step, message: `resuming in the checkpoint's mode '${resume.mode}' (the request asked for '${request.mode}')` });
       // A resume keeps the frozen weights as the adapter was trained on them.
       const recordedDtype = resume?.weightDtype ?? warmupResume?.weightDtype;
-      const weightDtype: WeightDtype = recordedDtype ?? request.weightDtype ?? 'float32';
-      if (recordedDtype && recordedDtype !== (request.weightDtype ?? 'float32')) {
-        emit({ type: 'warning', step: resume?.step ?? warmupResume?.step ?? 0, message: `resuming with the checkpoint's frozen weights in ${recordedDtype} (the request asked for ${request.weightDtype ?? 'float32'})` });
+      const requestedDtype: WeightDtype = request.weightDtype ?? 'float32';
+      const weightDtype = recordedDtype ?? requestedDtype;
+      if (recordedDtype && recordedDtype !== requestedDtype) {
+        emit({ type: 'warning', step: resume?.step ?? warmupResume?.step ?? 0, message: `resuming with the checkpoint's frozen weights in ${recordedDtype} (the request asked for ${requestedDtype})` });
       }
       const planned = { ...request, weightDtype };
 
