@@ -73,8 +73,12 @@ interface Measured {
   refused: number;
 }
 
+/** What a `run` can be (and the order `report` lists them in): a GRPO training mode, the untouched model or the supervised control. */
+const RUN_MODES = ['frozen', 'lora', 'hints', 'both', 'sft'] as const satisfies readonly (TrainingMode | 'frozen' | 'sft')[];
+type RunMode = (typeof RUN_MODES)[number];
+
 interface RunResult {
-  mode: TrainingMode | 'frozen' | 'sft';
+  mode: RunMode;
   seed: number;
   steps: number;
   config: GRPOConfigInput;
@@ -145,8 +149,8 @@ async function openBench(flags: Map<string, string>) {
 }
 
 async function run(flags: Map<string, string>): Promise<void> {
-  const mode = (flags.get('mode') ?? 'lora') as RunResult['mode'];
-  if (!['lora', 'hints', 'both', 'frozen', 'sft'].includes(mode)) throw new Error(`--mode must be lora, hints, both, frozen or sft, got ${mode}`);
+  const mode = (flags.get('mode') ?? 'lora') as RunMode;
+  if (!RUN_MODES.includes(mode)) throw new Error(`--mode must be one of ${RUN_MODES.join(', ')}, got ${mode}`);
   const seed = Number(flags.get('seed') ?? 1);
   const steps = Number(flags.get('steps') ?? 300);
   const out = path.resolve(flags.get('out') ?? 'docs/learning');
@@ -332,10 +336,10 @@ const meanStd = (xs: number[]) => {
 
 async function report(flags: Map<string, string>): Promise<void> {
   const out = path.resolve(flags.get('out') ?? 'docs/learning');
-  const files = (await readdir(out)).filter((f) => /^(lora|hints|both|frozen|sft)-seed\d+\.json$/.test(f));
+  const files = (await readdir(out)).filter((f) => new RegExp(`^(${RUN_MODES.join('|')})-seed\\d+\\.json$`).test(f));
   const results = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(out, f), 'utf8')) as RunResult));
   const lines = ['| mode | seeds | steps | greedy before | greedy after | Δ greedy (mean ± sd) | sampled before | sampled after | Δ sampled (mean ± sd) |', '|---|---|---|---|---|---|---|---|---|'];
-  for (const mode of ['frozen', 'lora', 'hints', 'both', 'sft'] as const) {
+  for (const mode of RUN_MODES) {
     const rs = results.filter((r) => r.mode === mode).sort((a, b) => a.seed - b.seed);
     if (!rs.length) continue;
     const dg = meanStd(rs.map((r) => r.after.greedy - r.before.greedy));
